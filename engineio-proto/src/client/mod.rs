@@ -1,0 +1,1 @@
+//! Client side: the session state machine of an Engine.IO client.

@@ -1,0 +1,7 @@
+//! Socket.IO protocol v5 as sans-IO state machines, on top of `engineio-proto`.
+#![no_std]
+
+extern crate alloc;
+
+pub mod adapter;
+pub mod packet;

@@ -1,0 +1,1 @@
+//! Socket.IO packets: codec and binary attachments.
