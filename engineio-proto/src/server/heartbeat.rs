@@ -1,0 +1,133 @@
+//! The v4 heartbeat as the server runs it: ping every interval, give up when nothing comes back.
+
+use core::time::Duration;
+
+use crate::time::Instant;
+
+/// What the heartbeat wants done at a deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Beat {
+    /// Nothing yet.
+    Wait,
+    /// Send a ping now.
+    Ping,
+    /// The client is gone: close with `ping timeout`.
+    TimedOut,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    /// The next ping is due at this instant.
+    Idle { ping_at: Instant },
+    /// A ping is out; the client is given up on at this instant unless something arrives.
+    AwaitingPong { give_up_at: Instant },
+}
+
+/// Ping schedule and pong watchdog.
+///
+/// As in the current reference (`checkPingTimeout`), any packet received counts as a sign of life:
+/// when the pong deadline is reached, the wait is extended to `ping_timeout` after the last packet.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Heartbeat {
+    interval: Duration,
+    timeout: Duration,
+    phase: Phase,
+    last_packet: Instant,
+}
+
+impl Heartbeat {
+    pub(crate) fn new(now: Instant, interval: Duration, timeout: Duration) -> Self {
+        Heartbeat {
+            interval,
+            timeout,
+            phase: Phase::Idle {
+                ping_at: now + interval,
+            },
+            last_packet: now,
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> Instant {
+        match self.phase {
+            Phase::Idle { ping_at } => ping_at,
+            Phase::AwaitingPong { give_up_at } => give_up_at,
+        }
+    }
+
+    /// Any packet from the client.
+    pub(crate) fn on_packet(&mut self, now: Instant) {
+        self.last_packet = now;
+    }
+
+    /// A pong, solicited or not, restarts the ping interval from now (the reference refreshes its
+    /// interval timer).
+    pub(crate) fn on_pong(&mut self, now: Instant) {
+        self.phase = Phase::Idle {
+            ping_at: now + self.interval,
+        };
+    }
+
+    pub(crate) fn on_timeout(&mut self, now: Instant) -> Beat {
+        match self.phase {
+            Phase::Idle { ping_at } if now >= ping_at => {
+                self.phase = Phase::AwaitingPong {
+                    give_up_at: now + self.timeout,
+                };
+                Beat::Ping
+            }
+            Phase::AwaitingPong { give_up_at } if now >= give_up_at => {
+                let extended = self.last_packet + self.timeout;
+                if now < extended {
+                    self.phase = Phase::AwaitingPong {
+                        give_up_at: extended,
+                    };
+                    Beat::Wait
+                } else {
+                    Beat::TimedOut
+                }
+            }
+            _ => Beat::Wait,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    fn heartbeat() -> Heartbeat {
+        Heartbeat::new(at(0), Duration::from_secs(25), Duration::from_secs(20))
+    }
+
+    #[test]
+    fn pings_then_times_out_without_pong() {
+        let mut heartbeat = heartbeat();
+        assert_eq!(heartbeat.on_timeout(at(24_999)), Beat::Wait);
+        assert_eq!(heartbeat.on_timeout(at(25_000)), Beat::Ping);
+        assert_eq!(heartbeat.deadline(), at(45_000));
+        assert_eq!(heartbeat.on_timeout(at(44_999)), Beat::Wait);
+        assert_eq!(heartbeat.on_timeout(at(45_000)), Beat::TimedOut);
+    }
+
+    #[test]
+    fn any_packet_extends_the_wait() {
+        let mut heartbeat = heartbeat();
+        assert_eq!(heartbeat.on_timeout(at(25_000)), Beat::Ping);
+        heartbeat.on_packet(at(30_000));
+        assert_eq!(heartbeat.on_timeout(at(45_000)), Beat::Wait);
+        assert_eq!(heartbeat.deadline(), at(50_000));
+        assert_eq!(heartbeat.on_timeout(at(50_000)), Beat::TimedOut);
+    }
+
+    #[test]
+    fn pong_restarts_the_interval() {
+        let mut heartbeat = heartbeat();
+        assert_eq!(heartbeat.on_timeout(at(25_000)), Beat::Ping);
+        heartbeat.on_pong(at(26_000));
+        assert_eq!(heartbeat.deadline(), at(51_000));
+    }
+}
