@@ -4,4 +4,6 @@
 extern crate alloc;
 
 pub mod adapter;
+pub mod client;
 pub mod packet;
+pub mod server;

@@ -215,8 +215,9 @@ impl RawJson {
         Ok(RawJson(json_text(json)?))
     }
 
-    /// Wraps text the decoder has already validated.
-    pub(super) fn from_validated(json: Utf8Bytes) -> Self {
+    /// Wraps text already known to be one valid JSON value (checked by the decoder, or written by
+    /// this crate).
+    pub(crate) fn from_validated(json: Utf8Bytes) -> Self {
         RawJson(json)
     }
 
