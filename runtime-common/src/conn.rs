@@ -1,0 +1,31 @@
+//! Serving one HTTP/1.1 connection with hyper, on any runtime.
+
+use std::convert::Infallible;
+
+use http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+
+use crate::engine::Engine;
+use crate::runtime::HyperTimer;
+
+/// Serves HTTP/1.1 requests (and WebSocket upgrades) on `io` until the client closes it. A
+/// malformed request ends this connection only.
+pub async fn serve_connection<I>(engine: Engine, io: I)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let timer = HyperTimer(engine.runtime().clone());
+    let header_read_timeout = engine.config().header_read_timeout;
+    let service = service_fn(move |request: Request<Incoming>| {
+        let engine = engine.clone();
+        async move { Ok::<_, Infallible>(engine.handle(request).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(timer)
+        .header_read_timeout(header_read_timeout);
+    // Errors are the client's (bad requests, resets): there is nobody else to tell.
+    let _ = builder.serve_connection(io, service).with_upgrades().await;
+}

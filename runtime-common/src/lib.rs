@@ -1,0 +1,38 @@
+//! The runtime-agnostic half of the Engine.IO server: HTTP long-polling and WebSocket over hyper,
+//! one driver task per session around [`engineio_proto::server::ServerSession`], and the seam where an
+//! application (an echo now, the Socket.IO server later) runs inside that task.
+//!
+//! Nothing here depends on an async runtime: spawning and sleeping go through [`Runtime`], connections
+//! are served from any I/O object implementing `hyper::rt::{Read, Write}` ([`serve_connection`]), and
+//! the WebSocket library (`async-tungstenite`) runs over `futures-io`. A runtime crate (`socketio-tokio`,
+//! later `socketio-smol`) supplies a [`Runtime`] and an accept loop.
+//!
+//! - [`Engine`]: the request handler (also a `tower_service::Service`), built with [`EngineBuilder`].
+//! - [`Application`] / [`SessionHandler`] / [`SessionContext`] / [`SessionHandle`]: the application seam.
+//! - [`EchoApp`]: the Engine.IO echo of the public conformance suites.
+
+mod app;
+mod clock;
+mod config;
+mod conn;
+mod driver;
+mod echo;
+mod engine;
+mod http;
+mod runtime;
+mod service;
+mod sid;
+mod table;
+mod websocket;
+
+pub use app::{Application, HandleError, SessionContext, SessionHandle, SessionHandler};
+pub use clock::Clock;
+pub use config::EngineConfig;
+pub use conn::serve_connection;
+pub use echo::EchoApp;
+pub use engine::{AllowRequest, Engine, EngineBuilder, ResponseBody};
+pub use runtime::{BoxFuture, BoxSleep, Runtime};
+pub use sid::{SidGenerator, random_sid};
+pub use websocket::FuturesIo;
+
+pub use engineio_proto;

@@ -1,0 +1,72 @@
+//! The standalone server: a TCP listener whose connections are served by an [`Engine`].
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use socketio_runtime::{Application, Engine, EngineBuilder, serve_connection};
+use tokio::net::{TcpListener, ToSocketAddrs};
+
+use crate::runtime::TokioRuntime;
+
+/// Starts building an engine running `app` on the current tokio runtime.
+pub fn engine(app: impl Application) -> EngineBuilder {
+    Engine::builder(Arc::new(TokioRuntime::current()), app)
+}
+
+/// Serves `engine` on `addr` until accepting fails for good.
+pub async fn listen(addr: impl ToSocketAddrs, engine: Engine) -> io::Result<()> {
+    Server::bind(addr, engine).await?.run().await
+}
+
+/// A bound listener serving an [`Engine`]. Bind port 0 and read [`Server::local_addr`] to get a free
+/// port.
+pub struct Server {
+    listener: TcpListener,
+    engine: Engine,
+}
+
+impl Server {
+    /// Binds `addr`.
+    pub async fn bind(addr: impl ToSocketAddrs, engine: Engine) -> io::Result<Self> {
+        Ok(Server {
+            listener: TcpListener::bind(addr).await?,
+            engine,
+        })
+    }
+
+    /// The address bound.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The engine served.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Accepts connections and serves each on its own task. Runs until the task is dropped.
+    pub async fn run(self) -> io::Result<()> {
+        loop {
+            let stream = match self.listener.accept().await {
+                Ok((stream, _peer)) => stream,
+                // Out of file descriptors and the like: let some connections end, then go on.
+                Err(error) if is_transient(&error) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            // Engine.IO packets are small and latency matters more than segment count.
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(serve_connection(self.engine.clone(), TokioIo::new(stream)));
+        }
+    }
+}
+
+fn is_transient(error: &io::Error) -> bool {
+    // EMFILE / ENFILE / ENOBUFS / ENOMEM have no io::ErrorKind of their own.
+    matches!(error.raw_os_error(), Some(23 | 24 | 105 | 12))
+}
