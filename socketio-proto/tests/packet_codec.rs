@@ -745,6 +745,13 @@ fn event_args_skip_the_name_and_ignore_extra_arguments() {
         args.event_args::<(u32, u32)>().is_err(),
         "type mismatch is an error"
     );
+    args.event_args::<()>()
+        .expect("`()` takes no argument and ignores the others");
+    let bare = decode(r#"2["ev"]"#, &[]).unwrap();
+    let PacketKind::Event { args, .. } = bare.kind else {
+        panic!()
+    };
+    args.event_args::<()>().expect("no argument at all");
 }
 
 #[test]

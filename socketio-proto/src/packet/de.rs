@@ -351,10 +351,33 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for SkipFirst<D> {
         self.0.deserialize_seq(SkipFirstVisitor(visitor))
     }
 
+    /// `()` reads no argument: a listener that takes none accepts any.
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_seq(NoArgumentsVisitor(visitor))
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
-        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
         ignored_any
+    }
+}
+
+struct NoArgumentsVisitor<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for NoArgumentsVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<V::Value, A::Error> {
+        if seq.next_element::<IgnoredAny>()?.is_none() {
+            return Err(A::Error::invalid_length(0, &self));
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.0.visit_unit()
     }
 }
 
