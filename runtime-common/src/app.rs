@@ -1,18 +1,51 @@
 //! The application seam: code that runs inside a session's task, and handles to reach it from others.
 
+use std::any::Any;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use engineio_proto::server::{CloseReason, SendError, ServerSession};
 use engineio_proto::{Instant, Message, Transport};
 
-use crate::driver::Input;
+use crate::outbox::{Outbox, Outgoing, Refused};
 
 /// Opens a [`SessionHandler`] for every new session. Shared by all sessions of an
 /// [`Engine`](crate::Engine).
 pub trait Application: Send + Sync + 'static {
     /// A session opened (its handshake is being answered). The returned handler receives the
     /// session's events; `session` can already send.
-    fn on_open(&self, session: &mut SessionContext<'_>) -> Box<dyn SessionHandler>;
+    fn on_open(
+        &self,
+        session: &mut SessionContext<'_>,
+        request: &HandshakeRequest,
+    ) -> Box<dyn SessionHandler>;
+}
+
+/// The HTTP request that opened a session, as the application may want to see it (the Socket.IO
+/// handshake details: headers, query, address).
+#[derive(Clone, Debug)]
+pub struct HandshakeRequest {
+    /// The request URI (path and query).
+    pub uri: http::Uri,
+    /// The request headers.
+    pub headers: http::HeaderMap,
+    /// The client's address, when the server knows it (see [`PeerAddr`]).
+    pub peer_addr: Option<SocketAddr>,
+}
+
+/// The client's address, as a request extension: accept loops insert it (see
+/// [`serve_connection`](crate::serve_connection)) so the handshake can report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl HandshakeRequest {
+    pub(crate) fn from_parts(parts: &http::request::Parts) -> Self {
+        HandshakeRequest {
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+            peer_addr: parts.extensions.get::<PeerAddr>().map(|peer| peer.0),
+        }
+    }
 }
 
 /// The per-session side of an [`Application`]. Its methods run synchronously inside the session's
@@ -23,6 +56,18 @@ pub trait SessionHandler: Send + 'static {
 
     /// The session moved from long-polling to WebSocket.
     fn on_upgrade(&mut self, _session: &mut SessionContext<'_>) {}
+
+    /// The next instant [`on_timeout`](Self::on_timeout) must run at, if any (the handler's own
+    /// deadlines, such as a connect timeout or ack deadlines).
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// A deadline from [`poll_timeout`](Self::poll_timeout) has come.
+    fn on_timeout(&mut self, _session: &mut SessionContext<'_>) {}
+
+    /// A command from a [`SessionHandle::try_command`], in order with the handle's messages.
+    fn on_command(&mut self, _session: &mut SessionContext<'_>, _command: Box<dyn Any + Send>) {}
 
     /// The session is over; called exactly once, last.
     fn on_close(&mut self, _reason: CloseReason) {}
@@ -68,18 +113,27 @@ impl SessionContext<'_> {
     }
 }
 
-/// A cloneable handle to send into a session from any task. Commands go through the session's
-/// bounded input queue: a full queue is an error, never unbounded growth.
-#[derive(Clone, Debug)]
+/// A cloneable handle to reach a session from any task. Messages and commands go through the
+/// session's bounded outbox: a full outbox closes the session (the client is not keeping up) and
+/// reports [`HandleError::Full`]; nothing accepted is dropped silently.
+#[derive(Clone)]
 pub struct SessionHandle {
     pub(crate) sid: Arc<str>,
-    pub(crate) inputs: async_channel::Sender<Input>,
+    pub(crate) outbox: Arc<Outbox>,
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("sid", &self.sid)
+            .finish()
+    }
 }
 
 /// Why a [`SessionHandle`] could not deliver a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HandleError {
-    /// The session's input queue is full.
+    /// The session's outbox is full: the session is being closed.
     Full,
     /// The session is over.
     Closed,
@@ -88,7 +142,7 @@ pub enum HandleError {
 impl std::fmt::Display for HandleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            HandleError::Full => "the session's input queue is full",
+            HandleError::Full => "the session's outbox is full; the session is closing",
             HandleError::Closed => "the session is closed",
         })
     }
@@ -102,37 +156,39 @@ impl SessionHandle {
         &self.sid
     }
 
-    /// Queues a message without waiting. If the session's own send queue is full when the message
-    /// reaches it, the session is closed: a message accepted here is never dropped silently.
+    /// Queues a message without waiting. If the session cannot queue it when it arrives (the
+    /// client is not reading), the session is closed: a message accepted here is never dropped
+    /// silently.
     pub fn try_send(&self, message: Message) -> Result<(), HandleError> {
-        self.try_input(Input::Send(message))
+        self.push(Outgoing::Message(message))
     }
 
-    /// Queues a message, waiting while the session's input queue is full.
-    pub async fn send(&self, message: Message) -> Result<(), HandleError> {
-        self.inputs
-            .send(Input::Send(message))
-            .await
-            .map_err(|_| HandleError::Closed)
+    /// Queues the messages of one packet that may be dropped when the client is behind (a volatile
+    /// emit): all are sent or none. `false` if they were dropped here; the session may still drop
+    /// them if its transport is not ready.
+    pub fn send_volatile(&self, messages: impl IntoIterator<Item = Message>) -> bool {
+        self.outbox.push_volatile(messages.into_iter().collect())
+    }
+
+    /// Hands `command` to the session's handler ([`SessionHandler::on_command`]).
+    pub fn try_command(&self, command: Box<dyn Any + Send>) -> Result<(), HandleError> {
+        self.push(Outgoing::Command(command))
     }
 
     /// Asks the session to close after what is queued.
     pub fn try_close(&self) -> Result<(), HandleError> {
-        self.try_input(Input::Close)
+        self.push(Outgoing::Close)
     }
 
-    /// Whether the session is over.
+    /// Whether the session is over (or closing because its outbox overflowed).
     pub fn is_closed(&self) -> bool {
-        self.inputs.is_closed()
+        self.outbox.is_closed()
     }
 
-    fn try_input(&self, input: Input) -> Result<(), HandleError> {
-        self.inputs.try_send(input).map_err(|error| {
-            if error.is_full() {
-                HandleError::Full
-            } else {
-                HandleError::Closed
-            }
+    fn push(&self, item: Outgoing) -> Result<(), HandleError> {
+        self.outbox.push(item).map_err(|refused| match refused {
+            Refused::Full => HandleError::Full,
+            Refused::Closed => HandleError::Closed,
         })
     }
 }

@@ -14,9 +14,12 @@ pub struct EngineConfig {
     /// The protocol settings: heartbeat, `max_payload`, transports, upgrades, queue bound.
     pub server: ServerConfig,
     /// Bound on the inputs (requests, WebSocket frames, application commands) waiting for one
-    /// session's task (default 64). HTTP handlers and WebSocket readers wait for room; a
-    /// [`SessionHandle`](crate::SessionHandle) gets an error instead.
+    /// session's task (default 64). HTTP handlers and WebSocket readers wait for room.
     pub input_queue: usize,
+    /// Bound on what the application hands one session through its
+    /// [`SessionHandle`](crate::SessionHandle)s and has not been taken yet (default 4096 items;
+    /// nothing is allocated while it is empty). Overflowing it closes the session.
+    pub outbox_limit: usize,
     /// Bound on the frames waiting for one WebSocket's writer (default 1024). A client reading too
     /// slowly to keep it from filling loses its session (`transport error`).
     pub ws_write_queue: usize,
@@ -31,6 +34,7 @@ impl Default for EngineConfig {
             path: "/engine.io/".into(),
             server: ServerConfig::default(),
             input_queue: 64,
+            outbox_limit: 4096,
             ws_write_queue: 1024,
             header_read_timeout: Duration::from_secs(30),
         }
@@ -57,6 +61,12 @@ impl EngineConfig {
     /// Sets [`EngineConfig::input_queue`] (at least 1).
     pub fn with_input_queue(mut self, input_queue: usize) -> Self {
         self.input_queue = input_queue.max(1);
+        self
+    }
+
+    /// Sets [`EngineConfig::outbox_limit`] (at least 1).
+    pub fn with_outbox_limit(mut self, outbox_limit: usize) -> Self {
+        self.outbox_limit = outbox_limit.max(1);
         self
     }
 

@@ -1,25 +1,31 @@
 //! Serving one HTTP/1.1 connection with hyper, on any runtime.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 
+use crate::app::PeerAddr;
 use crate::engine::Engine;
 use crate::runtime::HyperTimer;
 
 /// Serves HTTP/1.1 requests (and WebSocket upgrades) on `io` until the client closes it. A
-/// malformed request ends this connection only.
-pub async fn serve_connection<I>(engine: Engine, io: I)
+/// malformed request ends this connection only. `peer`, when known, reaches the application as the
+/// handshake's address.
+pub async fn serve_connection<I>(engine: Engine, io: I, peer: Option<SocketAddr>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let timer = HyperTimer(engine.runtime().clone());
     let header_read_timeout = engine.config().header_read_timeout;
-    let service = service_fn(move |request: Request<Incoming>| {
+    let service = service_fn(move |mut request: Request<Incoming>| {
         let engine = engine.clone();
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(PeerAddr(peer));
+        }
         async move { Ok::<_, Infallible>(engine.handle(request).await) }
     });
     let mut builder = http1::Builder::new();

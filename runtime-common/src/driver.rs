@@ -1,6 +1,7 @@
 //! One task per session: owns the [`ServerSession`], feeds it inputs and time, carries out its outputs
 //! and runs the application's handler in between.
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -8,12 +9,13 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use engineio_proto::server::{Event, Output, PostError, ServerSession};
-use engineio_proto::{Frame, Instant, Message, RequestError};
+use engineio_proto::{Frame, Instant, RequestError};
 use futures_channel::oneshot;
 use futures_util::StreamExt;
 
-use crate::app::{SessionContext, SessionHandle, SessionHandler};
+use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
 use crate::engine::Shared;
+use crate::outbox::{Outbox, Outgoing};
 use crate::runtime::BoxSleep;
 
 /// Identifies one WebSocket attached to a session, so the frames and the close of a socket the
@@ -44,10 +46,6 @@ pub(crate) enum Input {
     WsFrame(SocketId, Frame),
     /// A WebSocket ended; `true` if it failed rather than closed cleanly.
     WsClosed(SocketId, bool),
-    /// An application message from a [`SessionHandle`].
-    Send(Message),
-    /// A close request from a [`SessionHandle`].
-    Close,
 }
 
 /// The session's WebSocket (the probe while upgrading, else the main one; never both: the protocol
@@ -62,7 +60,12 @@ pub(crate) struct Driver {
     shared: Arc<Shared>,
     session: ServerSession,
     handle: SessionHandle,
+    /// The handshake request, until the application has seen it.
+    request: Option<HandshakeRequest>,
+    /// Requests and WebSocket frames (the application's traffic comes through the outbox).
     inputs: Pin<Box<async_channel::Receiver<Input>>>,
+    /// A sender into `inputs`, for the transports attached later.
+    input_sender: async_channel::Sender<Input>,
     /// The long-polling GET held open, if any.
     held_get: Option<oneshot::Sender<PollReply>>,
     socket: Option<SocketLink>,
@@ -72,6 +75,8 @@ pub(crate) struct Driver {
 
 enum Wake {
     Input(Input),
+    /// What other tasks handed over; `true` if the outbox overflowed.
+    Outbox(VecDeque<Outgoing>, bool),
     InputsGone,
     GetAborted,
     Timeout,
@@ -82,13 +87,17 @@ impl Driver {
         shared: Arc<Shared>,
         session: ServerSession,
         handle: SessionHandle,
+        request: HandshakeRequest,
         inputs: async_channel::Receiver<Input>,
+        input_sender: async_channel::Sender<Input>,
     ) -> Self {
         Driver {
             shared,
             session,
             handle,
+            request: Some(request),
             inputs: Box::pin(inputs),
+            input_sender,
             held_get: None,
             socket: None,
             next_socket_id: 0,
@@ -118,35 +127,62 @@ impl Driver {
                 now: self.shared.clock.now(),
                 handle: &self.handle,
             };
-            self.shared.app.on_open(&mut context)
+            let request = self
+                .request
+                .take()
+                .expect("the handshake request is kept until here");
+            self.shared.app.on_open(&mut context, &request)
         };
         loop {
             self.drain(handler.as_mut());
             if self.session.is_closed() {
                 break;
             }
-            let wake = self.wait().await;
+            let wake = self.wait(handler.poll_timeout()).await;
             let now = self.shared.clock.now();
             match wake {
-                Wake::Timeout => self.session.handle_timeout(now),
+                Wake::Timeout => {
+                    self.session.handle_timeout(now);
+                    self.drain(handler.as_mut());
+                    if handler.poll_timeout().is_some_and(|at| at <= now) {
+                        let mut context = SessionContext {
+                            session: &mut self.session,
+                            now,
+                            handle: &self.handle,
+                        };
+                        handler.on_timeout(&mut context);
+                    }
+                }
                 Wake::GetAborted => {
                     self.held_get = None;
                     self.session.handle_poll_aborted(now);
                 }
                 Wake::Input(input) => self.on_input(now, input),
+                Wake::Outbox(items, overflowed) => {
+                    self.on_outbox(now, handler.as_mut(), items);
+                    if overflowed {
+                        // The client is not keeping up with what the application sends it.
+                        self.session.close(now);
+                    }
+                }
                 // Unreachable while the table holds a sender, but never leave a session dangling.
                 Wake::InputsGone => self.session.close(now),
             }
         }
         self.shared.sessions.remove(self.handle.sid());
+        self.handle.outbox.close();
         // Requests queued meanwhile see their reply sender dropped: they answer "unknown sid".
         self.inputs.close();
     }
 
-    /// Waits for the next thing to do. The deadline and an aborted GET are checked before inputs, so
-    /// a flood of inputs cannot starve the heartbeat.
-    async fn wait(&mut self) -> Wake {
-        let deadline = self.session.poll_timeout();
+    /// Waits for the next thing to do. The deadline (the session's or the handler's, whichever is
+    /// first) and an aborted GET are checked before inputs, so a flood of inputs cannot starve the
+    /// heartbeat.
+    async fn wait(&mut self, handler_deadline: Option<Instant>) -> Wake {
+        let deadline = match (self.session.poll_timeout(), handler_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if self.sleep.as_ref().map(|(at, _)| *at) != deadline {
             self.sleep = deadline.map(|at| {
                 let sleep = self
@@ -167,6 +203,9 @@ impl Driver {
                 if get.poll_canceled(cx).is_ready() {
                     return Poll::Ready(Wake::GetAborted);
                 }
+            }
+            if let Poll::Ready((items, overflowed)) = self.handle.outbox.poll_take(cx) {
+                return Poll::Ready(Wake::Outbox(items, overflowed));
             }
             match self.inputs.poll_next_unpin(cx) {
                 Poll::Ready(Some(input)) => Poll::Ready(Wake::Input(input)),
@@ -213,14 +252,45 @@ impl Driver {
                     self.session.handle_ws_closed(now, error);
                 }
             }
-            Input::Send(message) => {
-                // The handle accepted this message; if the session cannot queue it the client is not
-                // keeping up, and dropping it silently is not an option: close instead.
-                if self.session.send(message).is_err() {
-                    self.session.close(now);
+        }
+    }
+
+    /// Carries out what other tasks handed over, in order, draining outputs as it goes so the
+    /// handler's commands see the session as it is.
+    fn on_outbox(
+        &mut self,
+        now: Instant,
+        handler: &mut dyn SessionHandler,
+        items: VecDeque<Outgoing>,
+    ) {
+        for item in items {
+            match item {
+                Outgoing::Message(message) => {
+                    // The handle accepted this message; if the session cannot queue it the client
+                    // is not keeping up, and dropping it silently is not an option: close instead.
+                    if self.session.send(message).is_err() {
+                        self.session.close(now);
+                    }
                 }
+                Outgoing::Volatile(messages) => {
+                    // Dropped unless the transport can take it now, as the reference does.
+                    if self.session.queued_packets() == 0 {
+                        for message in messages {
+                            let _ = self.session.send(message);
+                        }
+                    }
+                }
+                Outgoing::Command(command) => {
+                    let mut context = SessionContext {
+                        session: &mut self.session,
+                        now,
+                        handle: &self.handle,
+                    };
+                    handler.on_command(&mut context, command);
+                }
+                Outgoing::Close => self.session.close(now),
             }
-            Input::Close => self.session.close(now),
+            self.drain(handler);
         }
     }
 
@@ -280,6 +350,7 @@ impl Driver {
         shared: &Arc<Shared>,
         sid: String,
         transport: engineio_proto::Transport,
+        request: HandshakeRequest,
     ) -> Option<Driver> {
         let sid: Arc<str> = sid.into();
         let (sender, inputs) = async_channel::bounded(shared.config.input_queue);
@@ -290,14 +361,21 @@ impl Driver {
         let session = ServerSession::new(now, sid.to_string(), transport, shared.config.server);
         let handle = SessionHandle {
             sid,
-            inputs: sender,
+            outbox: Arc::new(Outbox::new(shared.config.outbox_limit)),
         };
-        Some(Driver::new(shared.clone(), session, handle, inputs))
+        Some(Driver::new(
+            shared.clone(),
+            session,
+            handle,
+            request,
+            inputs,
+            sender,
+        ))
     }
 
     /// A sender into this session's inputs, for a transport that feeds it.
     pub(crate) fn input_sender(&self) -> async_channel::Sender<Input> {
-        self.handle.inputs.clone()
+        self.input_sender.clone()
     }
 
     /// Spawns [`Driver::run`] on the engine's runtime.

@@ -2,7 +2,7 @@
 
 use engineio_proto::Message;
 
-use crate::app::{Application, SessionContext, SessionHandler};
+use crate::app::{Application, HandshakeRequest, SessionContext, SessionHandler};
 
 /// Echoes every message (text as text, binary as binary) to the session that sent it. A client that
 /// does not read its echoes fast enough loses its session rather than growing the server's queue.
@@ -10,7 +10,11 @@ use crate::app::{Application, SessionContext, SessionHandler};
 pub struct EchoApp;
 
 impl Application for EchoApp {
-    fn on_open(&self, _session: &mut SessionContext<'_>) -> Box<dyn SessionHandler> {
+    fn on_open(
+        &self,
+        _session: &mut SessionContext<'_>,
+        _request: &HandshakeRequest,
+    ) -> Box<dyn SessionHandler> {
         Box::new(EchoApp)
     }
 }

@@ -7,7 +7,7 @@ use engineio_proto::server::{Method, Query, Route, route_request};
 use engineio_proto::{ErrorCode, RequestError, Transport};
 use http::{Request, Response};
 
-use crate::app::Application;
+use crate::app::{Application, HandshakeRequest};
 use crate::clock::Clock;
 use crate::config::EngineConfig;
 use crate::http::{polling, response};
@@ -183,14 +183,17 @@ impl Engine {
                 return response::error(&RequestError::with_message(ErrorCode::Forbidden, message));
             }
         }
-        let request = Request::from_parts(parts, body);
         let sid = match self.fresh_sid() {
             Ok(sid) => sid,
             Err(_) => return response::internal_error(),
         };
         match transport {
-            Transport::Polling => polling::handshake(shared, sid).await,
-            Transport::WebSocket => websocket::handshake(shared, sid, request),
+            Transport::Polling => {
+                polling::handshake(shared, sid, HandshakeRequest::from_parts(&parts)).await
+            }
+            Transport::WebSocket => {
+                websocket::handshake(shared, sid, Request::from_parts(parts, body))
+            }
         }
     }
 

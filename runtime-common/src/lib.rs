@@ -19,13 +19,18 @@ mod driver;
 mod echo;
 mod engine;
 mod http;
+mod outbox;
 mod runtime;
+pub mod server;
 mod service;
 mod sid;
 mod table;
 mod websocket;
 
-pub use app::{Application, HandleError, SessionContext, SessionHandle, SessionHandler};
+pub use app::{
+    Application, HandleError, HandshakeRequest, PeerAddr, SessionContext, SessionHandle,
+    SessionHandler,
+};
 pub use clock::Clock;
 pub use config::EngineConfig;
 pub use conn::serve_connection;
@@ -36,3 +41,4 @@ pub use sid::{SidGenerator, random_sid};
 pub use websocket::FuturesIo;
 
 pub use engineio_proto;
+pub use socketio_proto;

@@ -12,8 +12,8 @@
 //! ```
 
 mod runtime;
-mod server;
+mod listen;
 
 pub use runtime::TokioRuntime;
-pub use server::{Server, engine, listen};
+pub use listen::{Server, engine, listen, socket_io};
 pub use socketio_runtime::*;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
+use socketio_runtime::server::{SocketIo, SocketIoBuilder};
 use socketio_runtime::{Application, Engine, EngineBuilder, serve_connection};
 use tokio::net::{TcpListener, ToSocketAddrs};
 
@@ -16,8 +17,13 @@ pub fn engine(app: impl Application) -> EngineBuilder {
     Engine::builder(Arc::new(TokioRuntime::current()), app)
 }
 
-/// Serves `engine` on `addr` until accepting fails for good.
-pub async fn listen(addr: impl ToSocketAddrs, engine: Engine) -> io::Result<()> {
+/// Starts building a Socket.IO server on the current tokio runtime.
+pub fn socket_io() -> SocketIoBuilder {
+    SocketIo::builder(Arc::new(TokioRuntime::current()))
+}
+
+/// Serves `engine` (an [`Engine`] or a [`SocketIo`]) on `addr` until accepting fails for good.
+pub async fn listen(addr: impl ToSocketAddrs, engine: impl Into<Engine>) -> io::Result<()> {
     Server::bind(addr, engine).await?.run().await
 }
 
@@ -29,11 +35,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr`.
-    pub async fn bind(addr: impl ToSocketAddrs, engine: Engine) -> io::Result<Self> {
+    /// Binds `addr` to serve `engine` (an [`Engine`] or a [`SocketIo`]).
+    pub async fn bind(addr: impl ToSocketAddrs, engine: impl Into<Engine>) -> io::Result<Self> {
         Ok(Server {
             listener: TcpListener::bind(addr).await?,
-            engine,
+            engine: engine.into(),
         })
     }
 
@@ -50,8 +56,8 @@ impl Server {
     /// Accepts connections and serves each on its own task. Runs until the task is dropped.
     pub async fn run(self) -> io::Result<()> {
         loop {
-            let stream = match self.listener.accept().await {
-                Ok((stream, _peer)) => stream,
+            let (stream, peer) = match self.listener.accept().await {
+                Ok(accepted) => accepted,
                 // Out of file descriptors and the like: let some connections end, then go on.
                 Err(error) if is_transient(&error) => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -61,7 +67,11 @@ impl Server {
             };
             // Engine.IO packets are small and latency matters more than segment count.
             let _ = stream.set_nodelay(true);
-            tokio::spawn(serve_connection(self.engine.clone(), TokioIo::new(stream)));
+            tokio::spawn(serve_connection(
+                self.engine.clone(),
+                TokioIo::new(stream),
+                Some(peer),
+            ));
         }
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use engineio_proto::Message;
 use engineio_proto::server::CloseReason;
 use socketio_tokio::{
-    Application, EngineConfig, HandleError, Server, SessionContext, SessionHandle, SessionHandler,
-    engine,
+    Application, EngineConfig, HandleError, HandshakeRequest, Server, SessionContext,
+    SessionHandle, SessionHandler, engine,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -30,7 +30,11 @@ impl SessionHandler for Quiet {
 }
 
 impl Application for Handles {
-    fn on_open(&self, session: &mut SessionContext<'_>) -> Box<dyn SessionHandler> {
+    fn on_open(
+        &self,
+        session: &mut SessionContext<'_>,
+        _request: &HandshakeRequest,
+    ) -> Box<dyn SessionHandler> {
         self.handles.lock().unwrap().push(session.handle());
         Box::new(Quiet(self.closed.clone()))
     }

@@ -2,15 +2,18 @@
 //! `tests/interop/package-lock.json`): transports, upgrade, echo order, binary, limits, server close,
 //! heartbeat, and the protocol's HTTP errors. The node script observes; this test asserts.
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use engineio_proto::Message;
 use engineio_proto::server::ServerConfig;
 use serde_json::Value;
-use socketio_tokio::{Application, EngineConfig, Server, SessionContext, SessionHandler, engine};
-use tokio::process::Command;
+use socketio_tokio::{
+    Application, EngineConfig, HandshakeRequest, Server, SessionContext, SessionHandler, engine,
+};
+
+mod support;
+
+use support::node::{ensure_node_modules, run_node_script};
 
 const MAX_PAYLOAD: usize = 10_000;
 
@@ -20,7 +23,11 @@ const MAX_PAYLOAD: usize = 10_000;
 struct TestApp;
 
 impl Application for TestApp {
-    fn on_open(&self, _session: &mut SessionContext<'_>) -> Box<dyn SessionHandler> {
+    fn on_open(
+        &self,
+        _session: &mut SessionContext<'_>,
+        _request: &HandshakeRequest,
+    ) -> Box<dyn SessionHandler> {
         Box::new(TestApp)
     }
 }
@@ -40,54 +47,6 @@ impl SessionHandler for TestApp {
             }
         }
     }
-}
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop")
-}
-
-/// Installs the pinned npm packages if they are missing.
-async fn ensure_node_modules() {
-    let dir = interop_dir();
-    if dir.join("node_modules/engine.io-client").exists() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .await
-        .unwrap_or_else(|error| {
-            panic!(
-                "the interop tests need Node.js and npm on PATH (running `npm ci` failed: {error})"
-            )
-        });
-    assert!(status.success(), "`npm ci` in {} failed", dir.display());
-}
-
-async fn run_node_script(script: &str, args: &[String]) -> Value {
-    let child = Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(interop_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|error| panic!("the interop tests need Node.js on PATH: {error}"));
-    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("the node script did not finish within 30 s")
-        .expect("waiting for node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "node {script} failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|error| panic!("bad JSON ({error}): {stdout}"))
 }
 
 fn text(value: &str) -> Value {

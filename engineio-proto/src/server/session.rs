@@ -334,6 +334,13 @@ impl ServerSession {
         Ok(())
     }
 
+    /// Packets queued and not yet handed to a transport (waiting for a GET, or frames not yet pulled):
+    /// zero when the transport can take a packet at once, which is when a volatile message is worth
+    /// sending.
+    pub fn queued_packets(&self) -> usize {
+        self.queue.len() + self.unpulled_frames
+    }
+
     /// Closes the session from the server ([`CloseReason::ForcedClose`]), after what is queued.
     ///
     /// A probe under way is closed. Over WebSocket, the queued frames are followed by

@@ -10,13 +10,18 @@ use futures_channel::oneshot;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
 
+use crate::app::HandshakeRequest;
 use crate::driver::{Driver, Input, PollReply};
 use crate::engine::{ResponseBody, Shared};
 use crate::http::response;
 
 /// Opens a polling session; its handshake GET is answered with the `open` packet.
-pub(crate) async fn handshake(shared: &Arc<Shared>, sid: String) -> Response<ResponseBody> {
-    let Some(mut driver) = Driver::open(shared, sid, Transport::Polling) else {
+pub(crate) async fn handshake(
+    shared: &Arc<Shared>,
+    sid: String,
+    request: HandshakeRequest,
+) -> Response<ResponseBody> {
+    let Some(mut driver) = Driver::open(shared, sid, Transport::Polling, request) else {
         return response::internal_error();
     };
     let (reply, answer) = oneshot::channel();

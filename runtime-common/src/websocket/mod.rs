@@ -11,6 +11,7 @@ use engineio_proto::{ErrorCode, Transport};
 use futures_channel::oneshot;
 use http::{Request, Response};
 
+use crate::app::{HandshakeRequest, PeerAddr};
 use crate::driver::{Driver, Input, SocketId};
 use crate::engine::{ResponseBody, Shared};
 use crate::http::response;
@@ -27,7 +28,12 @@ pub(crate) fn handshake<B>(
     let Some(accept) = accept::accept_key(request.headers()) else {
         return response::error(&ErrorCode::BadRequest.into());
     };
-    let Some(mut driver) = Driver::open(shared, sid, Transport::WebSocket) else {
+    let handshake = HandshakeRequest {
+        uri: request.uri().clone(),
+        headers: request.headers().clone(),
+        peer_addr: request.extensions().get::<PeerAddr>().map(|peer| peer.0),
+    };
+    let Some(mut driver) = Driver::open(shared, sid, Transport::WebSocket, handshake) else {
         return response::internal_error();
     };
     let (id, frames) = driver.attach_socket();

@@ -1,0 +1,129 @@
+//! A session's outbox: what other tasks hand to a session (messages, commands, a close), bounded, and
+//! allocated only while something waits in it.
+//!
+//! Application traffic does not share the request queue: a broadcast burst must not make HTTP
+//! requests wait, and an idle session should cost no queue memory. The session task takes the whole
+//! outbox at once, so a burst costs one wake-up.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use engineio_proto::Message;
+use futures_util::task::AtomicWaker;
+
+/// One thing handed to a session.
+pub(crate) enum Outgoing {
+    /// A message the session must send, or close trying.
+    Message(Message),
+    /// The messages of one packet, which the session sends together or drops together if the
+    /// client is not ready for them.
+    Volatile(Vec<Message>),
+    /// An application command for the session's handler.
+    Command(Box<dyn Any + Send>),
+    /// Close the session.
+    Close,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Outgoing>,
+    /// The session ended, or is ending because the outbox overflowed: nothing more is accepted.
+    closed: bool,
+    /// The outbox overflowed and the session has not been told yet.
+    overflowed: bool,
+}
+
+/// The outbox shared by a session task and its handles.
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+    waker: AtomicWaker,
+    limit: usize,
+}
+
+/// Why an item could not be handed over.
+pub(crate) enum Refused {
+    Full,
+    Closed,
+}
+
+impl Outbox {
+    pub(crate) fn new(limit: usize) -> Self {
+        Outbox {
+            state: Mutex::default(),
+            waker: AtomicWaker::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Each critical section is a few queue operations: a poisoned lock is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Queues `item`. A full outbox refuses it and marks the session for closing, so an accepted
+    /// item is never dropped and a refused one is never silent.
+    pub(crate) fn push(&self, item: Outgoing) -> Result<(), Refused> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Refused::Closed);
+        }
+        if state.queue.len() >= self.limit {
+            state.overflowed = true;
+            state.closed = true;
+            drop(state);
+            self.waker.wake();
+            return Err(Refused::Full);
+        }
+        self.enqueue(state, item);
+        Ok(())
+    }
+
+    /// Queues a volatile message unless the outbox is half full (the client is behind): `false` if
+    /// it was dropped.
+    pub(crate) fn push_volatile(&self, messages: Vec<Message>) -> bool {
+        let state = self.lock();
+        if state.closed || state.queue.len() >= self.limit / 2 {
+            return false;
+        }
+        self.enqueue(state, Outgoing::Volatile(messages));
+        true
+    }
+
+    fn enqueue(&self, mut state: MutexGuard<'_, State>, item: Outgoing) {
+        let was_empty = state.queue.is_empty();
+        state.queue.push_back(item);
+        drop(state);
+        // A non-empty outbox has already woken the task, which has not taken it yet.
+        if was_empty {
+            self.waker.wake();
+        }
+    }
+
+    /// Takes everything queued, or registers the task to be woken. The flag says the outbox
+    /// overflowed: carry out what was taken, then close the session.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<(VecDeque<Outgoing>, bool)> {
+        self.waker.register(cx.waker());
+        let mut state = self.lock();
+        let overflowed = std::mem::take(&mut state.overflowed);
+        if state.queue.is_empty() && !overflowed {
+            return Poll::Pending;
+        }
+        Poll::Ready((std::mem::take(&mut state.queue), overflowed))
+    }
+
+    /// The session ended: refuse everything from now on and free what waits.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        state.queue = VecDeque::new();
+    }
+
+    /// Whether nothing more is accepted.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+}

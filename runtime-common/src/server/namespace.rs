@@ -1,0 +1,220 @@
+//! A namespace: its connection handlers and middleware, its sockets and its room index.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::Serialize;
+use socketio_proto::adapter::{BroadcastOptions, Room, Rooms, SocketId};
+use socketio_proto::packet;
+
+use super::broadcast::BroadcastOperator;
+use super::error::{ConnectError, EmitError};
+use super::socket::{Socket, lock};
+
+/// A connection handler (`io.of(..).on("connection", ..)`).
+pub(crate) type ConnectionHandler = Arc<dyn Fn(&Socket) + Send + Sync>;
+
+/// A connection middleware's future.
+pub(crate) type MiddlewareFuture = Pin<Box<dyn Future<Output = Result<(), ConnectError>> + Send>>;
+
+/// A connection middleware (`io.of(..).use(..)`).
+pub(crate) type Middleware = Arc<dyn Fn(Socket) -> MiddlewareFuture + Send + Sync>;
+
+/// A namespace (`io.of(name)`). Cheap to clone; every clone is the same namespace.
+#[derive(Clone)]
+pub struct Namespace(Arc<NamespaceInner>);
+
+struct NamespaceInner {
+    name: packet::Namespace,
+    /// The room index and the socket table, changed together under one short lock.
+    state: Mutex<State>,
+    handlers: RwLock<Handlers>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) rooms: Rooms,
+    pub(crate) sockets: HashMap<SocketId, Socket>,
+}
+
+#[derive(Default)]
+struct Handlers {
+    on_connection: Vec<ConnectionHandler>,
+    middleware: Vec<Middleware>,
+}
+
+impl std::fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Namespace").field(&self.name()).finish()
+    }
+}
+
+impl Namespace {
+    pub(crate) fn new(name: packet::Namespace) -> Self {
+        Namespace(Arc::new(NamespaceInner {
+            name,
+            state: Mutex::default(),
+            handlers: RwLock::default(),
+        }))
+    }
+
+    /// The name (`/`, `/chat`...).
+    pub fn name(&self) -> &str {
+        self.0.name.as_str()
+    }
+
+    pub(crate) fn proto_name(&self) -> &packet::Namespace {
+        &self.0.name
+    }
+
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        lock(&self.0.state)
+    }
+
+    /// Calls `handler` for every socket that connects, once admitted by the middleware.
+    pub fn on_connection<F>(&self, handler: F)
+    where
+        F: Fn(&Socket) + Send + Sync + 'static,
+    {
+        self.write_handlers().on_connection.push(Arc::new(handler));
+    }
+
+    /// Adds a connection middleware: it runs, in order with the others, before the socket is
+    /// admitted; `Err` refuses the connection, and the client receives the message and data in
+    /// its `connect_error`. The socket it receives can store data and join rooms already.
+    pub fn use_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        let middleware: Middleware = Arc::new(move |socket| Box::pin(middleware(socket)));
+        self.write_handlers().middleware.push(middleware);
+    }
+
+    fn write_handlers(&self) -> std::sync::RwLockWriteGuard<'_, Handlers> {
+        self.0
+            .handlers
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn read_handlers(&self) -> std::sync::RwLockReadGuard<'_, Handlers> {
+        self.0
+            .handlers
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn middleware(&self) -> Vec<Middleware> {
+        self.read_handlers().middleware.clone()
+    }
+
+    pub(crate) fn connection_handlers(&self) -> Vec<ConnectionHandler> {
+        self.read_handlers().on_connection.clone()
+    }
+
+    // ----- broadcasting -----
+
+    /// Targets the sockets in `room` (`io.to(room)`); chain more operators, then emit.
+    pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.all().to(room)
+    }
+
+    /// Same as [`to`](Self::to).
+    pub fn in_(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.to(room)
+    }
+
+    /// Targets every socket not in `room`.
+    pub fn except(&self, room: impl Into<Room>) -> BroadcastOperator {
+        self.all().except(room)
+    }
+
+    /// Targets only this server's sockets (for cluster adapters).
+    pub fn local(&self) -> BroadcastOperator {
+        self.all().local()
+    }
+
+    /// Targets every socket, dropping the packet for clients not ready for it.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.all().volatile()
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        self.all().emit(event, args)
+    }
+
+    /// Every socket of the namespace.
+    pub fn fetch_sockets(&self) -> Vec<Socket> {
+        self.all().fetch_sockets()
+    }
+
+    /// The socket with this id, if it is connected here.
+    pub fn get_socket(&self, id: &str) -> Option<Socket> {
+        self.state().sockets.get(&SocketId::new(id)).cloned()
+    }
+
+    /// How many sockets are connected.
+    pub fn socket_count(&self) -> usize {
+        self.state().sockets.len()
+    }
+
+    /// Makes every socket join `rooms`.
+    pub fn sockets_join(&self, rooms: &[Room]) {
+        self.all().sockets_join(rooms);
+    }
+
+    /// Makes every socket leave `rooms`.
+    pub fn sockets_leave(&self, rooms: &[Room]) {
+        self.all().sockets_leave(rooms);
+    }
+
+    /// Disconnects every socket; with `close`, their whole connections.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.all().disconnect_sockets(close);
+    }
+
+    fn all(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::new())
+    }
+
+    // ----- membership, kept in step by the connections -----
+
+    pub(crate) fn add_socket(&self, socket: &Socket, early_rooms: Vec<Room>) {
+        let mut state = self.state();
+        state.rooms.add_socket(socket.id());
+        if !early_rooms.is_empty() {
+            state.rooms.add_all(socket.id(), early_rooms);
+        }
+        state.sockets.insert(socket.id().clone(), socket.clone());
+    }
+
+    pub(crate) fn remove_socket(&self, id: &SocketId) {
+        let mut state = self.state();
+        state.rooms.del_all(id);
+        state.sockets.remove(id);
+    }
+
+    pub(crate) fn join(&self, id: &SocketId, rooms: impl IntoIterator<Item = Room>) {
+        let mut state = self.state();
+        // A socket gone meanwhile must not come back into the index.
+        if state.sockets.contains_key(id) {
+            state.rooms.add_all(id, rooms);
+        }
+    }
+
+    pub(crate) fn leave(&self, id: &SocketId, room: &str) {
+        self.state().rooms.del(id, room);
+    }
+
+    pub(crate) fn rooms_of(&self, id: &SocketId) -> Vec<Room> {
+        self.state()
+            .rooms
+            .socket_rooms(id)
+            .map(|rooms| rooms.cloned().collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,379 @@
+//! Our Socket.IO server against the official JavaScript `socket.io-client` (from npm, pinned in
+//! `tests/interop/package-lock.json`): transports and upgrade, namespaces with auth, middleware
+//! rejection, events and acks both ways, ack timeouts, binary, rooms and broadcasts, reconnection,
+//! volatile, payload limits and bad input. The node script observes; this test asserts.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socketio_tokio::server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
+use socketio_tokio::{Server, socket_io};
+
+mod support;
+
+use support::node::{ensure_node_modules, run_node_script};
+
+const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Deep {
+    deep: Bytes,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Nested {
+    buf: Bytes,
+    nested: (Bytes, Deep),
+}
+
+#[derive(Debug, Deserialize)]
+struct BroadcastRequest {
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
+    text: String,
+}
+
+/// The server the script talks to: every handler answers one step of a scenario.
+fn test_server() -> SocketIo {
+    let config = SocketIoConfig::default()
+        .with_ping_interval(Duration::from_millis(500))
+        .with_ping_timeout(Duration::from_millis(1000))
+        .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE);
+    let io = socket_io().config(config).build();
+    // What sockets recorded, by socket id: shows that buffered emits arrive exactly once.
+    let records: Arc<Mutex<Vec<String>>> = Arc::default();
+
+    let broadcaster = io.clone();
+    io.on_connection(move |socket| {
+        socket.on("auth", |socket, (): (), ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&socket.handshake().auth);
+            }
+        });
+        socket.on("echo", |_, args: Vec<Value>, ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&args);
+            }
+        });
+        socket.on("message", |socket, args: Vec<Value>, _| {
+            let _ = socket.emit("message-back", &args);
+        });
+        socket.on("server-ask", |socket, (): (), _| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                let answer = socket.emit_with_ack("question", &(1, "two")).await;
+                let args: Value = match &answer {
+                    Ok(payload) => payload.deserialize().unwrap_or(Value::Null),
+                    Err(error) => json!(error.to_string()),
+                };
+                let _ = socket.emit("answer", &(args,));
+            });
+        });
+        socket.on("server-ask-timeout", |socket, (): (), _| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                let answer = socket
+                    .emit_with_ack("ignored-question", &())
+                    .timeout(Duration::from_millis(200))
+                    .await;
+                let outcome = match answer {
+                    Err(AckError::Timeout) => "timeout",
+                    Err(_) => "other error",
+                    Ok(_) => "answered",
+                };
+                let _ = socket.emit("ask-timeout-result", outcome);
+            });
+        });
+        socket.on("binary", |_, (nested,): (Nested,), ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&nested);
+            }
+        });
+        socket.on("binary-push-me", |socket, (): (), _| {
+            let nested = Nested {
+                buf: Bytes::from_static(&[9, 8]),
+                nested: (
+                    Bytes::from_static(&[7]),
+                    Deep {
+                        deep: Bytes::from_static(&[6, 5, 4]),
+                    },
+                ),
+            };
+            let _ = socket.emit("binary-push", &(nested, "and text"));
+        });
+        socket.on("burst-me", |socket, (count,): (u32,), _| {
+            for i in 0..count {
+                socket.emit("burst", &i).unwrap();
+            }
+        });
+        socket.on("join", |socket, (room,): (String,), ack| {
+            socket.join(room);
+            ack.map(|ack| ack.send(&()));
+        });
+        socket.on("leave", |socket, (room,): (String,), ack| {
+            socket.leave(&room);
+            ack.map(|ack| ack.send(&()));
+        });
+        socket.on("my-rooms", |socket, (): (), ack| {
+            let rooms: Vec<String> = socket.rooms().iter().map(|r| r.as_str().into()).collect();
+            ack.map(|ack| ack.send(&(rooms,)));
+        });
+        let io = broadcaster.clone();
+        socket.on(
+            "broadcast",
+            move |_, (request,): (BroadcastRequest,), ack| {
+                let mut operator = io.local();
+                for room in request.to {
+                    operator = operator.to(room);
+                }
+                for room in request.except {
+                    operator = operator.except(room);
+                }
+                operator.emit("room-news", &request.text).unwrap();
+                ack.map(|ack| ack.send(&()));
+            },
+        );
+        socket.on(
+            "broadcast-from-sender",
+            |socket, (request,): (BroadcastRequest,), ack| {
+                let mut operator = socket.broadcast();
+                for room in request.to {
+                    operator = operator.to(room);
+                }
+                operator.emit("room-news", &request.text).unwrap();
+                ack.map(|ack| ack.send(&()));
+            },
+        );
+        let io = broadcaster.clone();
+        socket.on("everyone", move |_, (label,): (String,), ack| {
+            io.emit("marker", &label).unwrap();
+            ack.map(|ack| ack.send(&()));
+        });
+        let io = broadcaster.clone();
+        socket.on("fetch-room", move |_, (room,): (String,), ack| {
+            let ids: Vec<String> = io
+                .to(Room::new(&room))
+                .fetch_sockets()
+                .iter()
+                .map(|socket| socket.id().as_str().to_owned())
+                .collect();
+            ack.map(|ack| ack.send(&(ids,)));
+        });
+        socket.on("kill-transport", |socket, (): (), _| {
+            socket.close_connection()
+        });
+        socket.on("disconnect-me", |socket, (): (), _| {
+            socket.disconnect(false)
+        });
+        let log = records.clone();
+        socket.on("record", move |_, (text,): (String,), _| {
+            log.lock().unwrap().push(text);
+        });
+        let log = records.clone();
+        socket.on("records", move |_, (): (), ack| {
+            let recorded = log.lock().unwrap().clone();
+            ack.map(|ack| ack.send(&(recorded,)));
+        });
+        socket.on("volatile-burst", |socket, (count,): (u32,), ack| {
+            for i in 0..count {
+                let _ = socket.emit_volatile("volatile-news", &i);
+            }
+            ack.map(|ack| ack.send(&()));
+        });
+        socket.on("big", |_, (data,): (String,), ack| {
+            ack.map(|ack| ack.send(&data.len()));
+        });
+    });
+
+    let custom = io.of("/custom");
+    custom.use_middleware(|socket| async move {
+        let token = socket.handshake().auth.get("token").cloned();
+        if token == Some(json!("secret")) {
+            Ok(())
+        } else {
+            Err(ConnectError::new("not authorized").with_data(json!({ "code": 42 })))
+        }
+    });
+    custom.on_connection(|socket| {
+        socket.on("auth", |socket, (): (), ack| {
+            ack.map(|ack| ack.send(&socket.handshake().auth));
+        });
+        socket.on("echo", |_, args: Vec<Value>, ack| {
+            ack.map(|ack| ack.send(&args));
+        });
+    });
+
+    io.dynamic_namespace(
+        |name| name.starts_with("/dyn-"),
+        |namespace| {
+            let name = namespace.name().to_owned();
+            namespace.on_connection(move |socket| {
+                let name = name.clone();
+                socket.on("whoami", move |_, (): (), ack| {
+                    ack.map(|ack| ack.send(&name));
+                });
+            });
+        },
+    );
+    io
+}
+
+fn buffers(bytes: &[u8]) -> Value {
+    json!({ "buffer": bytes })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_socket_io_client_against_our_server() {
+    ensure_node_modules().await;
+    let io = test_server();
+    let server = Server::bind("127.0.0.1:0", io.clone()).await.unwrap();
+    let port = server.local_addr().unwrap().port();
+    let serving = tokio::spawn(server.run());
+
+    let r = run_node_script(
+        "sio-client.mjs",
+        &[port.to_string(), MAX_HTTP_BUFFER_SIZE.to_string()],
+    )
+    .await;
+    serving.abort();
+
+    for transport in ["polling", "websocket"] {
+        let basics = &r[transport];
+        assert!(basics.get("error").is_none(), "{transport}: {basics}");
+        assert_eq!(basics["transport"], transport, "{basics}");
+        assert_eq!(basics["finalTransport"], transport, "{basics}");
+        assert_eq!(basics["id"].as_str().unwrap().len(), 20, "{basics}");
+        assert_eq!(basics["auth"], json!([{ "token": "main-token" }]));
+        assert_eq!(basics["echo"], json!([1, "two", { "three": [3] }]));
+        assert_eq!(basics["messageBack"], json!(["hello", 42]));
+        assert_eq!(basics["serverAck"], json!([["1-two", "answer"]]));
+        assert_eq!(basics["serverAckTimeout"], json!(["timeout"]));
+        assert_eq!(basics["clientAckTimeout"], "operation has timed out");
+        assert_eq!(
+            basics["binaryAck"],
+            json!([{ "buf": buffers(&[1, 2, 3]), "nested": [buffers(&[4]), { "deep": buffers(&[5, 6]) }] }])
+        );
+        assert_eq!(
+            basics["binaryPush"],
+            json!([{ "buf": buffers(&[9, 8]), "nested": [buffers(&[7]), { "deep": buffers(&[6, 5, 4]) }] }, "and text"])
+        );
+        assert_eq!(basics["burstInOrder"], true, "{transport}");
+    }
+
+    let upgrade = &r["upgrade"];
+    assert_eq!(upgrade["first"], "polling", "{upgrade}");
+    assert_eq!(upgrade["after"], "websocket", "{upgrade}");
+    assert_eq!(upgrade["echo"], json!(["after upgrade"]));
+
+    let namespaces = &r["namespaces"];
+    assert!(namespaces.get("error").is_none(), "{namespaces}");
+    assert_eq!(namespaces["auth"], json!([{ "token": "secret" }]));
+    assert_eq!(namespaces["echo"], json!(["custom"]));
+    assert_eq!(
+        namespaces["rejected"],
+        json!({ "message": "not authorized", "data": { "code": 42 }, "active": false, "reconnectAttempts": 0 })
+    );
+    assert_eq!(namespaces["invalidNamespace"], "Invalid namespace");
+    assert_eq!(namespaces["dynamic"], json!(["/dyn-42"]));
+
+    let rooms = &r["rooms"];
+    assert!(rooms.get("error").is_none(), "{rooms}");
+    assert_eq!(
+        rooms["received"],
+        json!({
+            "a": ["red only", "union", "from b to red", "from c to all", "red after b left"],
+            "b": ["red only", "union", "from c to all"],
+            "c": ["union", "blue except red"],
+        }),
+        "{rooms}"
+    );
+    let b_id = rooms["bId"].as_str().unwrap();
+    let mut expected_rooms = BTreeSet::from(["blue", "red", b_id]);
+    let rooms_of_b: BTreeSet<&str> = rooms["roomsOfB"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|room| room.as_str().unwrap())
+        .collect();
+    assert_eq!(rooms_of_b, std::mem::take(&mut expected_rooms));
+    assert_eq!(rooms["fetched"], rooms["blue"]);
+
+    let reconnection = &r["reconnection"];
+    assert!(reconnection.get("error").is_none(), "{reconnection}");
+    assert_eq!(reconnection["reason"], "transport close");
+    assert_eq!(reconnection["reconnected"], true);
+    assert_eq!(reconnection["newId"], true);
+    assert_eq!(reconnection["records"], json!(["while offline"]));
+    assert_eq!(
+        reconnection["serverDisconnect"],
+        json!({ "reason": "io server disconnect", "active": false, "connected": false })
+    );
+
+    let volatile = &r["volatile"];
+    assert!(volatile.get("error").is_none(), "{volatile}");
+    assert_eq!(volatile["inOrder"], true);
+    assert!(volatile["count"].as_u64().unwrap() >= 1, "{volatile}");
+    assert!(volatile["count"].as_u64().unwrap() <= 50, "{volatile}");
+
+    let limits = &r["limits"];
+    assert!(limits.get("error").is_none(), "{limits}");
+    assert_eq!(
+        limits["atLimit"],
+        json!(MAX_HTTP_BUFFER_SIZE - r#"420["big",""]"#.len())
+    );
+    let over = limits["overLimit"].as_str().unwrap();
+    assert!(
+        ["transport close", "transport error"].contains(&over),
+        "{over}"
+    );
+    let over = limits["overLimitPolling"].as_str().unwrap();
+    assert!(
+        ["transport close", "transport error"].contains(&over),
+        "{over}"
+    );
+
+    let bad = &r["badInput"];
+    assert!(bad.get("error").is_none(), "{bad}");
+    let garbage = bad["garbage"]["statusLine"].as_str().unwrap();
+    assert!(
+        garbage.is_empty() || garbage == "HTTP/1.1 400 Bad Request",
+        "{garbage}"
+    );
+    assert_eq!(bad["unknownSid"]["statusLine"], "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        serde_json::from_str::<Value>(bad["unknownSid"]["body"].as_str().unwrap()).unwrap(),
+        json!({ "code": 1, "message": "Session ID unknown" })
+    );
+    assert_eq!(bad["halfSent"]["statusLine"], "");
+    assert_eq!(bad["malformed"]["postStatus"], 200);
+    assert_eq!(bad["malformed"]["connectAnswer"], "40");
+    // The malformed packet closed that session: the next GET gets the `close` packet (or the
+    // session is already gone).
+    let after = bad["malformed"]["afterMalformed"].as_str().unwrap();
+    assert!(
+        after == "1" || after.contains("Session ID unknown"),
+        "{after}"
+    );
+    assert_eq!(
+        bad["bystander"],
+        json!({ "echo": ["still here"], "connected": true })
+    );
+
+    // Every connection the script made has ended.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while io.engine().session_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(io.engine().session_count(), 0, "sessions left open");
+    assert_eq!(
+        io.of("/").socket_count(),
+        0,
+        "sockets left in the namespace"
+    );
+}
