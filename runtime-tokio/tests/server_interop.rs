@@ -65,20 +65,20 @@ fn test_server() -> SocketIo {
             let _ = socket.emit("message-back", &args);
         });
         socket.on("server-ask", |socket, (): (), _| {
-            let socket = socket.clone();
-            tokio::spawn(async move {
-                let answer = socket.emit_with_ack("question", &(1, "two")).await;
+            let asker = socket.clone();
+            socket.spawn(async move {
+                let answer = asker.emit_with_ack("question", &(1, "two")).await;
                 let args: Value = match &answer {
                     Ok(payload) => payload.deserialize().unwrap_or(Value::Null),
                     Err(error) => json!(error.to_string()),
                 };
-                let _ = socket.emit("answer", &(args,));
+                let _ = asker.emit("answer", &(args,));
             });
         });
         socket.on("server-ask-timeout", |socket, (): (), _| {
-            let socket = socket.clone();
-            tokio::spawn(async move {
-                let answer = socket
+            let asker = socket.clone();
+            socket.spawn(async move {
+                let answer = asker
                     .emit_with_ack("ignored-question", &())
                     .timeout(Duration::from_millis(200))
                     .await;
@@ -87,7 +87,7 @@ fn test_server() -> SocketIo {
                     Err(_) => "other error",
                     Ok(_) => "answered",
                 };
-                let _ = socket.emit("ask-timeout-result", outcome);
+                let _ = asker.emit("ask-timeout-result", outcome);
             });
         });
         socket.on("binary", |_, (nested,): (Nested,), ack| {

@@ -111,8 +111,10 @@ async function basics(transports) {
 
 async function upgrade() {
   const socket = connect("/", {});
+  // The transport the engine opened with (the upgrade may be over by the time `connect` fires).
+  let first = null;
+  socket.io.once("open", () => (first = socket.io.engine.transport.name));
   await within(once(socket, "connect"), "connect");
-  const first = socket.io.engine.transport.name;
   if (socket.io.engine.transport.name !== "websocket") {
     await within(once(socket.io.engine, "upgrade"), "upgrade");
   }

@@ -47,7 +47,7 @@ impl IoShared {
         if let Some(namespace) = namespaces.get(name) {
             return Some(namespace.clone());
         }
-        let namespace = Namespace::new(proto_name);
+        let namespace = Namespace::new(proto_name, self.runtime.clone());
         setup(&namespace);
         namespaces.insert(name.to_owned(), namespace.clone());
         Some(namespace)
@@ -113,7 +113,7 @@ impl SocketIoBuilder {
 
     /// Builds the server, with its main namespace `/`.
     pub fn build(self) -> SocketIo {
-        let main = Namespace::new(packet::Namespace::main());
+        let main = Namespace::new(packet::Namespace::main(), self.runtime.clone());
         let shared = Arc::new(IoShared {
             config: self.config,
             runtime: self.runtime.clone(),
@@ -147,6 +147,12 @@ impl SocketIo {
         &self.engine
     }
 
+    /// Runs `task` in the background on the server's runtime: for listeners that need to wait (an
+    /// ack, a database) without blocking their connection, whatever the runtime.
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.shared.runtime.spawn(Box::pin(task));
+    }
+
     /// The configuration.
     pub fn config(&self) -> &SocketIoConfig {
         &self.shared.config
@@ -167,7 +173,7 @@ impl SocketIo {
             packet::Namespace::new(name.clone()).unwrap_or_else(|_| packet::Namespace::main());
         write(&self.shared.namespaces)
             .entry(proto_name.as_str().to_owned())
-            .or_insert_with(|| Namespace::new(proto_name))
+            .or_insert_with(|| Namespace::new(proto_name, self.shared.runtime.clone()))
             .clone()
     }
 

@@ -12,6 +12,7 @@ use socketio_proto::packet;
 use super::broadcast::BroadcastOperator;
 use super::error::{ConnectError, EmitError};
 use super::socket::{Socket, lock};
+use crate::runtime::Runtime;
 
 /// A connection handler (`io.of(..).on("connection", ..)`).
 pub(crate) type ConnectionHandler = Arc<dyn Fn(&Socket) + Send + Sync>;
@@ -28,6 +29,7 @@ pub struct Namespace(Arc<NamespaceInner>);
 
 struct NamespaceInner {
     name: packet::Namespace,
+    runtime: Arc<dyn Runtime>,
     /// The room index and the socket table, changed together under one short lock.
     state: Mutex<State>,
     handlers: RwLock<Handlers>,
@@ -52,9 +54,10 @@ impl std::fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(name: packet::Namespace) -> Self {
+    pub(crate) fn new(name: packet::Namespace, runtime: Arc<dyn Runtime>) -> Self {
         Namespace(Arc::new(NamespaceInner {
             name,
+            runtime,
             state: Mutex::default(),
             handlers: RwLock::default(),
         }))
@@ -63,6 +66,10 @@ impl Namespace {
     /// The name (`/`, `/chat`...).
     pub fn name(&self) -> &str {
         self.0.name.as_str()
+    }
+
+    pub(crate) fn runtime(&self) -> &Arc<dyn Runtime> {
+        &self.0.runtime
     }
 
     pub(crate) fn proto_name(&self) -> &packet::Namespace {

@@ -79,6 +79,13 @@ impl Socket {
         &self.0.namespace
     }
 
+    /// Runs `task` in the background on the server's runtime (see [`SocketIo::spawn`]).
+    ///
+    /// [`SocketIo::spawn`]: super::SocketIo::spawn
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.namespace.runtime().spawn(Box::pin(task));
+    }
+
     /// The handshake details (headers, query, auth, address...).
     pub fn handshake(&self) -> &Handshake {
         &self.0.handshake
