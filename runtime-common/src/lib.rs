@@ -10,8 +10,10 @@
 //! - [`Engine`]: the request handler (also a `tower_service::Service`), built with [`EngineBuilder`].
 //! - [`Application`] / [`SessionHandler`] / [`SessionContext`] / [`SessionHandle`]: the application seam.
 //! - [`EchoApp`]: the Engine.IO echo of the public conformance suites.
+//! - [`client`]: the Socket.IO client (connect by URL, namespaces, events, acks, reconnection).
 
 mod app;
+pub mod client;
 mod clock;
 mod config;
 mod conn;

@@ -11,9 +11,11 @@
 //! # }
 //! ```
 
+pub mod client;
 mod runtime;
 mod listen;
 
+pub use client::Client;
 pub use runtime::TokioRuntime;
 pub use listen::{Server, engine, listen, socket_io};
 pub use socketio_runtime::*;
