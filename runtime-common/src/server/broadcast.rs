@@ -88,12 +88,14 @@ impl BroadcastOperator {
 
     /// Makes the selected sockets join `rooms`.
     pub fn sockets_join(&self, rooms: &[Room]) {
-        self.namespace.state().rooms.add_sockets(&self.opts, rooms);
+        self.namespace
+            .mutate(|state| state.rooms.add_sockets(&self.opts, rooms));
     }
 
     /// Makes the selected sockets leave `rooms`.
     pub fn sockets_leave(&self, rooms: &[Room]) {
-        self.namespace.state().rooms.del_sockets(&self.opts, rooms);
+        self.namespace
+            .mutate(|state| state.rooms.del_sockets(&self.opts, rooms));
     }
 
     /// Disconnects the selected sockets; with `close`, their whole connections.

@@ -36,6 +36,6 @@ pub use io::{SocketIo, SocketIoBuilder};
 pub use namespace::Namespace;
 pub use socket::Socket;
 
-pub use socketio_proto::adapter::{Room, SocketId};
+pub use socketio_proto::adapter::{Room, RoomEvent, SocketId};
 pub use socketio_proto::packet::Payload;
 pub use socketio_proto::server::DisconnectReason;

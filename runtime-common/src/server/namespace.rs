@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
-use socketio_proto::adapter::{BroadcastOptions, Room, Rooms, SocketId};
+use socketio_proto::adapter::{BroadcastOptions, Room, RoomEvent, Rooms, SocketId};
 use socketio_proto::packet;
 
 use super::broadcast::BroadcastOperator;
@@ -45,7 +45,14 @@ pub(crate) struct State {
 struct Handlers {
     on_connection: Vec<ConnectionHandler>,
     middleware: Vec<Middleware>,
+    room_events: Vec<RoomListener>,
 }
+
+/// A listener of the room index's changes (the reference adapter's events).
+type RoomListener = Arc<dyn Fn(&Namespace, &RoomEvent) + Send + Sync>;
+
+/// Room events kept for the listeners between two drains; beyond, they are counted as dropped.
+const ROOM_EVENT_BACKLOG: usize = 4096;
 
 impl std::fmt::Debug for Namespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,6 +119,36 @@ impl Namespace {
             .handlers
             .read()
             .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Listens to the room index's changes: `create-room`, `delete-room`, `join-room` and
+    /// `leave-room` of the reference adapter, in its order. Called right after the change, on the
+    /// task that made it; nothing is recorded while there is no listener.
+    pub fn on_room_event<F>(&self, listener: F)
+    where
+        F: Fn(&Namespace, &RoomEvent) + Send + Sync + 'static,
+    {
+        self.write_handlers().room_events.push(Arc::new(listener));
+        self.state().rooms.enable_events(ROOM_EVENT_BACKLOG);
+    }
+
+    /// Changes the namespace state, then tells the room listeners what changed, lock released.
+    pub(crate) fn mutate<R>(&self, change: impl FnOnce(&mut State) -> R) -> R {
+        let (result, events) = {
+            let mut state = self.state();
+            let result = change(&mut state);
+            let events: Vec<RoomEvent> = std::iter::from_fn(|| state.rooms.poll_event()).collect();
+            (result, events)
+        };
+        if !events.is_empty() {
+            let listeners = self.read_handlers().room_events.clone();
+            for event in &events {
+                for listener in &listeners {
+                    listener(self, event);
+                }
+            }
+        }
+        result
     }
 
     pub(crate) fn middleware(&self) -> Vec<Middleware> {
@@ -191,30 +228,33 @@ impl Namespace {
     // ----- membership, kept in step by the connections -----
 
     pub(crate) fn add_socket(&self, socket: &Socket, early_rooms: Vec<Room>) {
-        let mut state = self.state();
-        state.rooms.add_socket(socket.id());
-        if !early_rooms.is_empty() {
-            state.rooms.add_all(socket.id(), early_rooms);
-        }
-        state.sockets.insert(socket.id().clone(), socket.clone());
+        self.mutate(|state| {
+            state.rooms.add_socket(socket.id());
+            if !early_rooms.is_empty() {
+                state.rooms.add_all(socket.id(), early_rooms);
+            }
+            state.sockets.insert(socket.id().clone(), socket.clone());
+        });
     }
 
     pub(crate) fn remove_socket(&self, id: &SocketId) {
-        let mut state = self.state();
-        state.rooms.del_all(id);
-        state.sockets.remove(id);
+        self.mutate(|state| {
+            state.rooms.del_all(id);
+            state.sockets.remove(id);
+        });
     }
 
     pub(crate) fn join(&self, id: &SocketId, rooms: impl IntoIterator<Item = Room>) {
-        let mut state = self.state();
-        // A socket gone meanwhile must not come back into the index.
-        if state.sockets.contains_key(id) {
-            state.rooms.add_all(id, rooms);
-        }
+        self.mutate(|state| {
+            // A socket gone meanwhile must not come back into the index.
+            if state.sockets.contains_key(id) {
+                state.rooms.add_all(id, rooms);
+            }
+        });
     }
 
     pub(crate) fn leave(&self, id: &SocketId, room: &str) {
-        self.state().rooms.del(id, room);
+        self.mutate(|state| state.rooms.del(id, room));
     }
 
     pub(crate) fn rooms_of(&self, id: &SocketId) -> Vec<Room> {

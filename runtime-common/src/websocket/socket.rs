@@ -75,6 +75,8 @@ async fn read_frames(
             Ok(WsMessage::Close(_)) => return false,
             // Control frames are answered by the library.
             Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
+            // The peer went away without a close frame: a close, as the reference reports it.
+            Err(error) if is_abrupt_close(&error) => return false,
             Err(_) => return true,
         };
         // Waiting here when the session's queue is full is the backpressure on a fast sender.
@@ -96,6 +98,25 @@ async fn write_frames(
         return true;
     }
     sink.close().await.is_err()
+}
+
+/// Whether a read error only says the connection ended (reset, EOF, no closing handshake), as
+/// opposed to the peer breaking the protocol.
+fn is_abrupt_close(error: &tungstenite::Error) -> bool {
+    use std::io::ErrorKind;
+    use tungstenite::error::ProtocolError;
+    match error {
+        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => true,
+        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => true,
+        tungstenite::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
 }
 
 fn to_message(frame: Frame) -> Option<WsMessage> {
