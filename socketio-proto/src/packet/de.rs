@@ -348,12 +348,18 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for SkipFirst<D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_seq(SkipFirstVisitor(visitor))
+        self.0.deserialize_seq(SkipFirstVisitor {
+            visitor,
+            reads_arguments: true,
+        })
     }
 
     /// `()` reads no argument: a listener that takes none accepts any.
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_seq(NoArgumentsVisitor(visitor))
+        self.0.deserialize_seq(SkipFirstVisitor {
+            visitor,
+            reads_arguments: false,
+        })
     }
 
     serde::forward_to_deserialize_any! {
@@ -363,25 +369,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for SkipFirst<D> {
     }
 }
 
-struct NoArgumentsVisitor<V>(V);
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for NoArgumentsVisitor<V> {
-    type Value = V::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<V::Value, A::Error> {
-        if seq.next_element::<IgnoredAny>()?.is_none() {
-            return Err(A::Error::invalid_length(0, &self));
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.0.visit_unit()
-    }
+/// Skips the event name, lets `visitor` read the arguments it wants (or, for `()`, none), then
+/// skips the rest.
+struct SkipFirstVisitor<V> {
+    visitor: V,
+    reads_arguments: bool,
 }
-
-struct SkipFirstVisitor<V>(V);
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for SkipFirstVisitor<V> {
     type Value = V::Value;
@@ -394,7 +387,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for SkipFirstVisitor<V> {
         if seq.next_element::<IgnoredAny>()?.is_none() {
             return Err(A::Error::invalid_length(0, &self));
         }
-        let value = self.0.visit_seq(&mut seq)?;
+        let value = if self.reads_arguments {
+            self.visitor.visit_seq(&mut seq)?
+        } else {
+            self.visitor.visit_unit()?
+        };
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(value)
     }
