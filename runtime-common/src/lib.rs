@@ -39,6 +39,7 @@ pub use conn::serve_connection;
 pub use echo::EchoApp;
 pub use engine::{AllowRequest, Engine, EngineBuilder, ResponseBody};
 pub use runtime::{BoxFuture, BoxSleep, Runtime};
+pub use service::{EngineLayer, EngineService};
 pub use sid::{SidGenerator, random_sid};
 pub use websocket::FuturesIo;
 
