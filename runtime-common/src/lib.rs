@@ -11,16 +11,21 @@
 //! - [`Application`] / [`SessionHandler`] / [`SessionContext`] / [`SessionHandle`]: the application seam.
 //! - [`EchoApp`]: the Engine.IO echo of the public conformance suites.
 //! - [`client`]: the Socket.IO client (connect by URL, namespaces, events, acks, reconnection).
+//! - [`HyperIo`]: hyper's I/O traits over `futures-io` ones, for runtimes whose sockets speak
+//!   `futures-io` (smol); [`FuturesIo`] is the opposite direction.
+//! - [`demo`]: the example servers' applications (conformance, benchmark), for every runtime.
 
 mod app;
 pub mod client;
 mod clock;
 mod config;
 mod conn;
+pub mod demo;
 mod driver;
 mod echo;
 mod engine;
 mod http;
+mod io_adapter;
 mod outbox;
 mod runtime;
 pub mod server;
@@ -38,6 +43,7 @@ pub use config::EngineConfig;
 pub use conn::serve_connection;
 pub use echo::EchoApp;
 pub use engine::{AllowRequest, Engine, EngineBuilder, ResponseBody};
+pub use io_adapter::HyperIo;
 pub use runtime::{BoxFuture, BoxSleep, Runtime};
 pub use service::{EngineLayer, EngineService};
 pub use sid::{SidGenerator, random_sid};

@@ -1,6 +1,6 @@
 // Drives our Engine.IO echo server with the official engine.io-client and raw HTTP, and prints one
-// JSON object of observations on stdout. The Rust test (runtime-tokio/tests/engine_interop.rs) starts
-// the server and asserts on the observations; this script only observes.
+// JSON object of observations on stdout. The Rust scenarios (tests/interop-suite/src/engine_io.rs,
+// run on every runtime) start the server and assert on the observations; this script only observes.
 //
 // Usage: node engine-client.mjs <port> <maxPayload>
 // The server echoes every message, closes the session on the text "close-me", and answers the text

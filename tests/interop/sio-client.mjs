@@ -1,6 +1,6 @@
 // Drives our Socket.IO server with the official socket.io-client and prints one JSON object of
-// observations on stdout. The Rust test (runtime-tokio/tests/server_interop.rs) starts the server
-// and asserts on them; this script only observes.
+// observations on stdout. The Rust scenarios (tests/interop-suite/src/socket_io.rs, run on every
+// runtime) start the server and assert on them; this script only observes.
 //
 // Usage: node sio-client.mjs <port> <maxHttpBufferSize>
 import { io } from "socket.io-client";

@@ -1,7 +1,7 @@
-//! Our Socket.IO server against the official JavaScript `socket.io-client` (from npm, pinned in
-//! `tests/interop/package-lock.json`): transports and upgrade, namespaces with auth, middleware
+//! Our Socket.IO server against the official JavaScript `socket.io-client`
+//! (`tests/interop/sio-client.mjs`): transports and upgrade, namespaces with auth, middleware
 //! rejection, events and acks both ways, ack timeouts, binary, rooms and broadcasts, reconnection,
-//! volatile, payload limits and bad input. The node script observes; this test asserts.
+//! volatile, payload limits and bad input. The script observes; [`SCENARIOS`] assert.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -10,14 +10,59 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use socketio_tokio::server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
-use socketio_tokio::{Server, socket_io};
+use socketio_runtime::Runtime;
+use socketio_runtime::server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
 
-mod support;
+use crate::host::{Host, Scenario, run_list};
 
-use support::node::{ensure_node_modules, run_node_script};
+/// The server's `maxHttpBufferSize`, which the script probes at and over.
+pub const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
 
-const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
+/// Runs the script against [`server`] on `host` and checks every scenario, then that every
+/// connection the script made has ended and left the main namespace.
+pub async fn official_client(host: &impl Host) {
+    let io = server(host.runtime());
+    let list = ("socket.io-client vs our server", SCENARIOS);
+    let limit = MAX_HTTP_BUFFER_SIZE;
+    run_list(host, io.engine().clone(), "sio-client.mjs", limit, list).await;
+    assert_eq!(io.of("/").socket_count(), 0, "sockets left in `/`");
+}
+
+/// The scenarios, each with the assertions on its part of the script's report.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "events, acks both ways and binary over each transport",
+        check: transports,
+    },
+    Scenario {
+        name: "upgrade",
+        check: upgrade,
+    },
+    Scenario {
+        name: "namespaces, auth and middleware",
+        check: namespaces,
+    },
+    Scenario {
+        name: "rooms and broadcasts",
+        check: rooms,
+    },
+    Scenario {
+        name: "reconnection and server disconnect",
+        check: reconnection,
+    },
+    Scenario {
+        name: "volatile emits",
+        check: volatile,
+    },
+    Scenario {
+        name: "payload limits",
+        check: limits,
+    },
+    Scenario {
+        name: "bad input",
+        check: bad_input,
+    },
+];
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Deep {
@@ -39,13 +84,13 @@ struct BroadcastRequest {
     text: String,
 }
 
-/// The server the script talks to: every handler answers one step of a scenario.
-fn test_server() -> SocketIo {
+/// The server the script talks to, on `runtime`: every handler answers one step of a scenario.
+pub fn server(runtime: Arc<dyn Runtime>) -> SocketIo {
     let config = SocketIoConfig::default()
         .with_ping_interval(Duration::from_millis(500))
         .with_ping_timeout(Duration::from_millis(1000))
         .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE);
-    let io = socket_io().config(config).build();
+    let io = SocketIo::builder(runtime).config(config).build();
     // What sockets recorded, by socket id: shows that buffered emits arrive exactly once.
     let records: Arc<Mutex<Vec<String>>> = Arc::default();
 
@@ -228,21 +273,7 @@ fn buffers(bytes: &[u8]) -> Value {
     json!({ "buffer": bytes })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn official_socket_io_client_against_our_server() {
-    ensure_node_modules().await;
-    let io = test_server();
-    let server = Server::bind("127.0.0.1:0", io.clone()).await.unwrap();
-    let port = server.local_addr().unwrap().port();
-    let serving = tokio::spawn(server.run());
-
-    let r = run_node_script(
-        "sio-client.mjs",
-        &[port.to_string(), MAX_HTTP_BUFFER_SIZE.to_string()],
-    )
-    .await;
-    serving.abort();
-
+fn transports(r: &Value) {
     for transport in ["polling", "websocket"] {
         let basics = &r[transport];
         assert!(basics.get("error").is_none(), "{transport}: {basics}");
@@ -265,12 +296,16 @@ async fn official_socket_io_client_against_our_server() {
         );
         assert_eq!(basics["burstInOrder"], true, "{transport}");
     }
+}
 
+fn upgrade(r: &Value) {
     let upgrade = &r["upgrade"];
     assert_eq!(upgrade["first"], "polling", "{upgrade}");
     assert_eq!(upgrade["after"], "websocket", "{upgrade}");
     assert_eq!(upgrade["echo"], json!(["after upgrade"]));
+}
 
+fn namespaces(r: &Value) {
     let namespaces = &r["namespaces"];
     assert!(namespaces.get("error").is_none(), "{namespaces}");
     assert_eq!(namespaces["auth"], json!([{ "token": "secret" }]));
@@ -281,7 +316,9 @@ async fn official_socket_io_client_against_our_server() {
     );
     assert_eq!(namespaces["invalidNamespace"], "Invalid namespace");
     assert_eq!(namespaces["dynamic"], json!(["/dyn-42"]));
+}
 
+fn rooms(r: &Value) {
     let rooms = &r["rooms"];
     assert!(rooms.get("error").is_none(), "{rooms}");
     assert_eq!(
@@ -294,16 +331,17 @@ async fn official_socket_io_client_against_our_server() {
         "{rooms}"
     );
     let b_id = rooms["bId"].as_str().unwrap();
-    let mut expected_rooms = BTreeSet::from(["blue", "red", b_id]);
     let rooms_of_b: BTreeSet<&str> = rooms["roomsOfB"]
         .as_array()
         .unwrap()
         .iter()
         .map(|room| room.as_str().unwrap())
         .collect();
-    assert_eq!(rooms_of_b, std::mem::take(&mut expected_rooms));
+    assert_eq!(rooms_of_b, BTreeSet::from(["blue", "red", b_id]));
     assert_eq!(rooms["fetched"], rooms["blue"]);
+}
 
+fn reconnection(r: &Value) {
     let reconnection = &r["reconnection"];
     assert!(reconnection.get("error").is_none(), "{reconnection}");
     assert_eq!(reconnection["reason"], "transport close");
@@ -314,13 +352,17 @@ async fn official_socket_io_client_against_our_server() {
         reconnection["serverDisconnect"],
         json!({ "reason": "io server disconnect", "active": false, "connected": false })
     );
+}
 
+fn volatile(r: &Value) {
     let volatile = &r["volatile"];
     assert!(volatile.get("error").is_none(), "{volatile}");
     assert_eq!(volatile["inOrder"], true);
     assert!(volatile["count"].as_u64().unwrap() >= 1, "{volatile}");
     assert!(volatile["count"].as_u64().unwrap() <= 50, "{volatile}");
+}
 
+fn limits(r: &Value) {
     let limits = &r["limits"];
     assert!(limits.get("error").is_none(), "{limits}");
     assert_eq!(
@@ -337,7 +379,9 @@ async fn official_socket_io_client_against_our_server() {
         ["transport close", "transport error"].contains(&over),
         "{over}"
     );
+}
 
+fn bad_input(r: &Value) {
     let bad = &r["badInput"];
     assert!(bad.get("error").is_none(), "{bad}");
     let garbage = bad["garbage"]["statusLine"].as_str().unwrap();
@@ -363,17 +407,5 @@ async fn official_socket_io_client_against_our_server() {
     assert_eq!(
         bad["bystander"],
         json!({ "echo": ["still here"], "connected": true })
-    );
-
-    // Every connection the script made has ended.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while io.engine().session_count() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(io.engine().session_count(), 0, "sessions left open");
-    assert_eq!(
-        io.of("/").socket_count(),
-        0,
-        "sockets left in the namespace"
     );
 }

@@ -1,0 +1,176 @@
+//! The server of the public compliance suites (the Engine.IO and Socket.IO protocol test suites),
+//! on one port: the Engine.IO echo on `/engine.io/` and the Socket.IO echo on `/socket.io/`, with
+//! the suites' settings (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 bytes,
+//! connectTimeout 1000 ms).
+//!
+//! The suites' reference server also allows every origin (CORS); this server cannot yet (CORS is
+//! not configurable), which only matters to the suites run from a browser.
+//!
+//! A runtime's example builds a [`Conformance`] and hands it every accepted connection:
+//!
+//! ```text
+//! let conformance = Conformance::new(runtime);
+//! loop {
+//!     let (stream, peer) = listener.accept().await?;
+//!     spawn(conformance.clone().serve_connection(io_of(stream), Some(peer)));
+//! }
+//! ```
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::server::ServerConfig;
+use http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+
+use super::EventArgs;
+use crate::app::PeerAddr;
+use crate::config::EngineConfig;
+use crate::echo::EchoApp;
+use crate::engine::Engine;
+use crate::runtime::{HyperTimer, Runtime};
+use crate::server::{Namespace, SocketIo, SocketIoConfig};
+
+/// The port the suites expect (`PORT` may say otherwise).
+pub const DEFAULT_PORT: u16 = 3000;
+/// The suites' `pingInterval`.
+pub const PING_INTERVAL: Duration = Duration::from_millis(300);
+/// The suites' `pingTimeout`.
+pub const PING_TIMEOUT: Duration = Duration::from_millis(200);
+/// The suites' `maxPayload` / `maxHttpBufferSize`, in bytes.
+pub const MAX_PAYLOAD: usize = 1_000_000;
+/// The suites' Socket.IO `connectTimeout`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The suites' Engine.IO settings.
+pub fn engine_io_config() -> ServerConfig {
+    ServerConfig::default()
+        .with_ping_interval(PING_INTERVAL)
+        .with_ping_timeout(PING_TIMEOUT)
+        .with_max_payload(MAX_PAYLOAD)
+}
+
+/// The Engine.IO echo on `/engine.io/`.
+pub fn engine_io(runtime: Arc<dyn Runtime>) -> Engine {
+    Engine::builder(runtime, EchoApp)
+        .config(EngineConfig::default().with_server(engine_io_config()))
+        .build()
+}
+
+/// The suites' Socket.IO settings, on `/socket.io/`.
+pub fn socket_io_config() -> SocketIoConfig {
+    SocketIoConfig::default()
+        .with_ping_interval(PING_INTERVAL)
+        .with_ping_timeout(PING_TIMEOUT)
+        .with_max_http_buffer_size(MAX_PAYLOAD)
+        .with_connect_timeout(CONNECT_TIMEOUT)
+}
+
+/// The Socket.IO echo with the suites' settings: [`install`] on a fresh server.
+pub fn socket_io(runtime: Arc<dyn Runtime>) -> SocketIo {
+    let io = SocketIo::builder(runtime)
+        .config(socket_io_config())
+        .build();
+    install(&io);
+    io
+}
+
+/// Installs the Socket.IO echo on `/` and `/custom` of `io`: see [`install_echo`].
+pub fn install(io: &SocketIo) {
+    install_echo(&io.of("/"));
+    install_echo(&io.of("/custom"));
+}
+
+/// The echo on one namespace. Each socket is sent `auth` with its handshake's auth payload as soon
+/// as it connects (what the suites check); then `auth` is acknowledged with that payload,
+/// `message` is answered with `message-back` and the same arguments, and `message-with-ack` is
+/// acknowledged with its arguments. Arguments go back as they came, binary attachments included.
+pub fn install_echo(namespace: &Namespace) {
+    namespace.on_connection(|socket| {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+        socket.on("auth", |socket, (): (), ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&socket.handshake().auth);
+            }
+        });
+        socket.on_raw("message", |socket, payload, _| {
+            if let Ok(args) = EventArgs::from_event(payload) {
+                let _ = socket.emit("message-back", &args);
+            }
+        });
+        socket.on_raw("message-with-ack", |_, payload, ack| {
+            if let (Some(ack), Ok(args)) = (ack, EventArgs::from_event(payload)) {
+                let _ = ack.send(&args);
+            }
+        });
+    });
+}
+
+/// Both servers of the suites, sharing one port: requests under `/engine.io/` go to the Engine.IO
+/// echo, all others to the Socket.IO server (which answers 404 outside `/socket.io/`). Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Conformance {
+    engine_io: Engine,
+    socket_io: SocketIo,
+}
+
+impl Conformance {
+    /// Both servers, spawning and sleeping on `runtime`.
+    pub fn new(runtime: Arc<dyn Runtime>) -> Self {
+        Conformance {
+            engine_io: engine_io(runtime.clone()),
+            socket_io: socket_io(runtime),
+        }
+    }
+
+    /// The Engine.IO echo.
+    pub fn engine_io(&self) -> &Engine {
+        &self.engine_io
+    }
+
+    /// The Socket.IO echo.
+    pub fn socket_io(&self) -> &SocketIo {
+        &self.socket_io
+    }
+
+    /// What a running server prints: where both servers listen.
+    pub fn banner(&self, local_addr: SocketAddr) -> String {
+        format!(
+            "conformance server: Engine.IO echo on http://{local_addr}{}, Socket.IO echo on http://{local_addr}{}",
+            self.engine_io.config().path,
+            self.socket_io.config().engine.path
+        )
+    }
+
+    /// Serves one connection, as [`serve_connection`](crate::serve_connection) does for one
+    /// engine, routing each request by its path.
+    pub async fn serve_connection<I>(self, io: I, peer: Option<SocketAddr>)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let timer = HyperTimer(self.engine_io.runtime().clone());
+        let header_read_timeout = self.engine_io.config().header_read_timeout;
+        let service = service_fn(move |mut request: Request<Incoming>| {
+            let engine = if self.engine_io.config().serves(request.uri().path()) {
+                self.engine_io.clone()
+            } else {
+                self.socket_io.engine().clone()
+            };
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(PeerAddr(peer));
+            }
+            async move { Ok::<_, Infallible>(engine.handle(request).await) }
+        });
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(timer)
+            .header_read_timeout(header_read_timeout);
+        // Errors are the client's (bad requests, resets): there is nobody else to tell.
+        let _ = builder.serve_connection(io, service).with_upgrades().await;
+    }
+}

@@ -1,5 +1,0 @@
-//! Helpers shared by the integration tests.
-
-#![allow(dead_code)] // each test binary uses its own part
-
-pub mod node;

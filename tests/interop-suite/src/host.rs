@@ -1,0 +1,122 @@
+//! What a runtime supplies to the scenarios, and how a scenario list is checked.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_channel::oneshot;
+use futures_util::future::select;
+use serde_json::Value;
+use socketio_runtime::{BoxFuture, Engine, Runtime};
+
+use crate::node::run_node_script;
+
+/// A runtime, as the scenarios use it: spawning and timers, and a server on a free port.
+pub trait Host {
+    /// The runtime the servers under test spawn and sleep on.
+    fn runtime(&self) -> Arc<dyn Runtime>;
+
+    /// Binds `127.0.0.1:0` for `engine` (an [`Engine`], or a `SocketIo`'s): the address bound, and
+    /// the future that accepts and serves connections until it is dropped.
+    fn bind(&self, engine: Engine) -> impl Future<Output = io::Result<(SocketAddr, BoxFuture)>>;
+}
+
+/// One scenario of a list: a name, and the assertions on its part of the script's report.
+pub struct Scenario {
+    /// What the scenario covers.
+    pub name: &'static str,
+    /// Panics (as `assert!` does) if the report shows the scenario failed.
+    pub check: fn(&Value),
+}
+
+/// Serves `engine` on `host` in the background until the returned guard is dropped.
+async fn serve(host: &impl Host, engine: Engine) -> (SocketAddr, StopOnDrop) {
+    let (addr, serving) = host
+        .bind(engine)
+        .await
+        .expect("binding a free port on 127.0.0.1");
+    let (stop, stopped) = oneshot::channel::<()>();
+    host.runtime().spawn(Box::pin(async move {
+        // Ends when the guard is dropped (or, which does not happen, when serving ends).
+        let _ = select(serving, stopped).await;
+    }));
+    (addr, StopOnDrop { _stop: stop })
+}
+
+/// Stops a server started by [`serve`] when dropped.
+struct StopOnDrop {
+    _stop: oneshot::Sender<()>,
+}
+
+/// Runs every scenario's check on `report` and panics with all the failures, not only the first.
+fn check_all(list: &str, scenarios: &[Scenario], report: &Value) {
+    let failures: Vec<String> = scenarios
+        .iter()
+        .filter_map(|scenario| {
+            catch_unwind(AssertUnwindSafe(|| (scenario.check)(report)))
+                .err()
+                .map(|panic| format!("{}: {}", scenario.name, panic_message(&*panic)))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{list}: {} of {} scenarios failed:\n{}",
+        failures.len(),
+        scenarios.len(),
+        failures.join("\n")
+    );
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = panic.downcast_ref::<String>() {
+        message.clone()
+    } else if let Some(message) = panic.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+/// Waits, on `runtime`'s timer, until `done` holds or `within` has passed; whether it holds.
+async fn eventually(
+    runtime: &dyn Runtime,
+    within: Duration,
+    mut done: impl FnMut() -> bool,
+) -> bool {
+    let deadline = Instant::now() + within;
+    while !done() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        runtime
+            .sleep_until(Instant::now() + Duration::from_millis(20))
+            .await;
+    }
+    true
+}
+
+/// Serves `engine` on `host`, runs `node <script> <port> <limit>` against it, checks every scenario
+/// of `list` on the report, then checks that every session the script opened has ended.
+pub(crate) async fn run_list(
+    host: &impl Host,
+    engine: Engine,
+    script: &str,
+    limit: usize,
+    (list, scenarios): (&str, &[Scenario]),
+) {
+    let (addr, _serving) = serve(host, engine.clone()).await;
+    let report = run_node_script(script, &[addr.port().to_string(), limit.to_string()]).await;
+    check_all(list, scenarios, &report);
+    let ended = eventually(&*host.runtime(), Duration::from_secs(5), || {
+        engine.session_count() == 0
+    })
+    .await;
+    assert!(
+        ended,
+        "{list}: {} sessions left open",
+        engine.session_count()
+    );
+}

@@ -1,0 +1,37 @@
+//! The interop scenarios on tokio (a multi-threaded runtime, as servers usually run).
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, engine_io, socket_io};
+use socketio_tokio::{Server, TokioRuntime};
+
+struct Tokio;
+
+impl Host for Tokio {
+    fn runtime(&self) -> Arc<dyn Runtime> {
+        Arc::new(TokioRuntime::current())
+    }
+
+    async fn bind(&self, engine: Engine) -> io::Result<(SocketAddr, BoxFuture)> {
+        let server = Server::bind("127.0.0.1:0", engine).await?;
+        let addr = server.local_addr()?;
+        Ok((
+            addr,
+            Box::pin(async move {
+                let _ = server.run().await;
+            }),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_engine_io_client_against_our_server() {
+    engine_io::official_client(&Tokio).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_socket_io_client_against_our_server() {
+    socket_io::official_client(&Tokio).await;
+}
