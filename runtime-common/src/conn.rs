@@ -9,24 +9,27 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 
 use crate::app::PeerAddr;
-use crate::engine::Engine;
+use crate::routes::Routes;
 use crate::runtime::HyperTimer;
 
-/// Serves HTTP/1.1 requests (and WebSocket upgrades) on `io` until the client closes it. A
-/// malformed request ends this connection only. `peer`, when known, reaches the application as the
-/// handshake's address.
-pub async fn serve_connection<I>(engine: Engine, io: I, peer: Option<SocketAddr>)
+/// Serves HTTP/1.1 requests (and WebSocket upgrades) on `io` until the client closes it: `routes`
+/// is an [`Engine`](crate::Engine), a [`SocketIo`](crate::server::SocketIo) or several of them
+/// with pages ([`Routes`]). A malformed request ends this connection only. `peer`, when known,
+/// reaches the application as the handshake's address.
+pub async fn serve_connection<I>(routes: impl Into<Routes>, io: I, peer: Option<SocketAddr>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let timer = HyperTimer(engine.runtime().clone());
-    let header_read_timeout = engine.config().header_read_timeout;
+    let routes = routes.into();
+    let primary = routes.primary();
+    let timer = HyperTimer(primary.runtime().clone());
+    let header_read_timeout = primary.config().header_read_timeout;
     let service = service_fn(move |mut request: Request<Incoming>| {
-        let engine = engine.clone();
+        let routes = routes.clone();
         if let Some(peer) = peer {
             request.extensions_mut().insert(PeerAddr(peer));
         }
-        async move { Ok::<_, Infallible>(engine.handle(request).await) }
+        async move { Ok::<_, Infallible>(routes.handle(request).await) }
     });
     let mut builder = http1::Builder::new();
     builder

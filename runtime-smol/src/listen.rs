@@ -1,4 +1,5 @@
-//! The standalone server: a TCP listener whose connections are served by an [`Engine`].
+//! The standalone server: a TCP listener whose connections are served by an [`Engine`], or by
+//! several with pages ([`Routes`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use smol::Timer;
 use smol::net::{AsyncToSocketAddrs, TcpListener};
 use socketio_runtime::server::{SocketIo, SocketIoBuilder};
-use socketio_runtime::{Application, Engine, EngineBuilder, HyperIo, serve_connection};
+use socketio_runtime::{Application, Engine, EngineBuilder, HyperIo, Routes, serve_connection};
 
 use crate::runtime::SmolRuntime;
 
@@ -24,27 +25,28 @@ pub fn socket_io() -> SocketIoBuilder {
     SocketIo::builder(Arc::new(SmolRuntime::global()))
 }
 
-/// Serves `engine` (an [`Engine`] or a [`SocketIo`]) on `addr` until accepting fails for good.
-pub async fn listen(addr: impl AsyncToSocketAddrs, engine: impl Into<Engine>) -> io::Result<()> {
-    Server::bind(addr, engine).await?.run().await
+/// Serves `routes` (an [`Engine`], a [`SocketIo`] or [`Routes`]) on `addr` until accepting fails
+/// for good.
+pub async fn listen(addr: impl AsyncToSocketAddrs, routes: impl Into<Routes>) -> io::Result<()> {
+    Server::bind(addr, routes).await?.run().await
 }
 
 /// A bound listener serving an [`Engine`]. Bind port 0 and read [`Server::local_addr`] to get a free
 /// port. Connections are served on the engine's runtime (its executor).
 pub struct Server {
-    engine: Engine,
+    routes: Routes,
     listener: TcpListener,
 }
 
 impl Server {
-    /// Binds `addr` to serve `engine` (an [`Engine`] or a [`SocketIo`]).
+    /// Binds `addr` to serve `routes` (an [`Engine`], a [`SocketIo`] or [`Routes`]).
     pub async fn bind(
         addr: impl AsyncToSocketAddrs,
-        engine: impl Into<Engine>,
+        routes: impl Into<Routes>,
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        let engine = engine.into();
-        Ok(Server { engine, listener })
+        let routes = routes.into();
+        Ok(Server { routes, listener })
     }
 
     /// The address bound.
@@ -52,21 +54,21 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// The engine served.
+    /// The engine served (the first, when there are several).
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.routes.primary()
     }
 
     /// Accepts connections and serves each on its own task. Runs until the future is dropped.
     pub async fn run(self) -> io::Result<()> {
-        let runtime = self.engine.runtime().clone();
+        let runtime = self.routes.primary().runtime().clone();
         loop {
             match self.listener.accept().await {
                 Ok((stream, peer)) => {
                     // Engine.IO packets are small and latency matters more than segment count.
                     let _ = stream.set_nodelay(true);
                     let io = HyperIo::vectored(stream);
-                    let connection = serve_connection(self.engine.clone(), io, Some(peer));
+                    let connection = serve_connection(self.routes.clone(), io, Some(peer));
                     runtime.spawn(Box::pin(connection));
                 }
                 // Out of file descriptors and the like: let some connections end, then go on.

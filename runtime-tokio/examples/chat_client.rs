@@ -30,7 +30,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     socket.on("notice", |(notice,): (String,), _| println!("  ({notice})"));
     socket.on_event(|event: &SocketEvent| {
         if let SocketEvent::Disconnect(reason) = event {
-            println!("  (disconnected: {reason}; reconnecting)");
+            let next = if reason.reconnects() {
+                "; reconnecting"
+            } else {
+                ""
+            };
+            println!("  (disconnected: {reason}{next})");
         }
     });
     client.connect().await?;

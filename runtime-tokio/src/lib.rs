@@ -12,10 +12,10 @@
 //! ```
 
 pub mod client;
-mod runtime;
 mod listen;
+mod runtime;
 
 pub use client::Client;
-pub use runtime::TokioRuntime;
 pub use listen::{Server, engine, listen, socket_io};
+pub use runtime::TokioRuntime;
 pub use socketio_runtime::*;

@@ -1,4 +1,5 @@
-//! The standalone server: a TCP listener whose connections are served by an [`Engine`].
+//! The standalone server: a TCP listener whose connections are served by an [`Engine`], or by
+//! several with pages ([`Routes`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
 use socketio_runtime::server::{SocketIo, SocketIoBuilder};
-use socketio_runtime::{Application, Engine, EngineBuilder, serve_connection};
+use socketio_runtime::{Application, Engine, EngineBuilder, Routes, serve_connection};
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::runtime::TokioRuntime;
@@ -22,24 +23,25 @@ pub fn socket_io() -> SocketIoBuilder {
     SocketIo::builder(Arc::new(TokioRuntime::current()))
 }
 
-/// Serves `engine` (an [`Engine`] or a [`SocketIo`]) on `addr` until accepting fails for good.
-pub async fn listen(addr: impl ToSocketAddrs, engine: impl Into<Engine>) -> io::Result<()> {
-    Server::bind(addr, engine).await?.run().await
+/// Serves `routes` (an [`Engine`], a [`SocketIo`] or [`Routes`]) on `addr` until accepting fails
+/// for good.
+pub async fn listen(addr: impl ToSocketAddrs, routes: impl Into<Routes>) -> io::Result<()> {
+    Server::bind(addr, routes).await?.run().await
 }
 
 /// A bound listener serving an [`Engine`]. Bind port 0 and read [`Server::local_addr`] to get a free
 /// port.
 pub struct Server {
     listener: TcpListener,
-    engine: Engine,
+    routes: Routes,
 }
 
 impl Server {
-    /// Binds `addr` to serve `engine` (an [`Engine`] or a [`SocketIo`]).
-    pub async fn bind(addr: impl ToSocketAddrs, engine: impl Into<Engine>) -> io::Result<Self> {
+    /// Binds `addr` to serve `routes` (an [`Engine`], a [`SocketIo`] or [`Routes`]).
+    pub async fn bind(addr: impl ToSocketAddrs, routes: impl Into<Routes>) -> io::Result<Self> {
         Ok(Server {
             listener: TcpListener::bind(addr).await?,
-            engine: engine.into(),
+            routes: routes.into(),
         })
     }
 
@@ -48,9 +50,9 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// The engine served.
+    /// The engine served (the first, when there are several).
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.routes.primary()
     }
 
     /// Accepts connections and serves each on its own task. Runs until the task is dropped.
@@ -68,7 +70,7 @@ impl Server {
             // Engine.IO packets are small and latency matters more than segment count.
             let _ = stream.set_nodelay(true);
             tokio::spawn(serve_connection(
-                self.engine.clone(),
+                self.routes.clone(),
                 TokioIo::new(stream),
                 Some(peer),
             ));

@@ -6,33 +6,19 @@
 //! The suites' reference server also allows every origin (CORS); this server cannot yet (CORS is
 //! not configurable), which only matters to the suites run from a browser.
 //!
-//! A runtime's example builds a [`Conformance`] and hands it every accepted connection:
-//!
-//! ```text
-//! let conformance = Conformance::new(runtime);
-//! loop {
-//!     let (stream, peer) = listener.accept().await?;
-//!     spawn(conformance.clone().serve_connection(io_of(stream), Some(peer)));
-//! }
-//! ```
+//! A runtime's example serves [`routes`] with its `Server`.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use engineio_proto::server::ServerConfig;
-use http::Request;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 
 use super::EventArgs;
-use crate::app::PeerAddr;
 use crate::config::EngineConfig;
 use crate::echo::EchoApp;
 use crate::engine::Engine;
-use crate::runtime::{HyperTimer, Runtime};
+use crate::routes::Routes;
+use crate::runtime::Runtime;
 use crate::server::{Namespace, SocketIo, SocketIoConfig};
 
 /// The port the suites expect (`PORT` may say otherwise).
@@ -111,66 +97,14 @@ pub fn install_echo(namespace: &Namespace) {
 }
 
 /// Both servers of the suites, sharing one port: requests under `/engine.io/` go to the Engine.IO
-/// echo, all others to the Socket.IO server (which answers 404 outside `/socket.io/`). Cheap to
-/// clone.
-#[derive(Clone)]
-pub struct Conformance {
-    engine_io: Engine,
-    socket_io: SocketIo,
+/// echo, those under `/socket.io/` to the Socket.IO echo. Serve it with a runtime's `Server::bind`.
+pub fn routes(runtime: Arc<dyn Runtime>) -> Routes {
+    Routes::new(engine_io(runtime.clone())).engine(socket_io(runtime))
 }
 
-impl Conformance {
-    /// Both servers, spawning and sleeping on `runtime`.
-    pub fn new(runtime: Arc<dyn Runtime>) -> Self {
-        Conformance {
-            engine_io: engine_io(runtime.clone()),
-            socket_io: socket_io(runtime),
-        }
-    }
-
-    /// The Engine.IO echo.
-    pub fn engine_io(&self) -> &Engine {
-        &self.engine_io
-    }
-
-    /// The Socket.IO echo.
-    pub fn socket_io(&self) -> &SocketIo {
-        &self.socket_io
-    }
-
-    /// What a running server prints: where both servers listen.
-    pub fn banner(&self, local_addr: SocketAddr) -> String {
-        format!(
-            "conformance server: Engine.IO echo on http://{local_addr}{}, Socket.IO echo on http://{local_addr}{}",
-            self.engine_io.config().path,
-            self.socket_io.config().engine.path
-        )
-    }
-
-    /// Serves one connection, as [`serve_connection`](crate::serve_connection) does for one
-    /// engine, routing each request by its path.
-    pub async fn serve_connection<I>(self, io: I, peer: Option<SocketAddr>)
-    where
-        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    {
-        let timer = HyperTimer(self.engine_io.runtime().clone());
-        let header_read_timeout = self.engine_io.config().header_read_timeout;
-        let service = service_fn(move |mut request: Request<Incoming>| {
-            let engine = if self.engine_io.config().serves(request.uri().path()) {
-                self.engine_io.clone()
-            } else {
-                self.socket_io.engine().clone()
-            };
-            if let Some(peer) = peer {
-                request.extensions_mut().insert(PeerAddr(peer));
-            }
-            async move { Ok::<_, Infallible>(engine.handle(request).await) }
-        });
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(timer)
-            .header_read_timeout(header_read_timeout);
-        // Errors are the client's (bad requests, resets): there is nobody else to tell.
-        let _ = builder.serve_connection(io, service).with_upgrades().await;
-    }
+/// What a running conformance server prints.
+pub fn banner(local_addr: std::net::SocketAddr) -> String {
+    format!(
+        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo on http://{local_addr}/socket.io/"
+    )
 }

@@ -3,10 +3,12 @@
 //!
 //! - [`conformance`]: the server of the public compliance suites (Engine.IO echo on `/engine.io/`,
 //!   Socket.IO echo on `/socket.io/`, on one port).
+//! - [`chat`]: the chat room of the `chat` examples, with its browser page.
 //! - [`bench`](mod@bench): the benchmark server (`echo` acked, `broadcast` re-emitted to everyone).
 //! - [`EventArgs`]: an event's arguments as received, binary attachments included, to send back.
 
 pub mod bench;
+pub mod chat;
 pub mod conformance;
 
 use std::io;
