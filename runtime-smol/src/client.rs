@@ -11,9 +11,11 @@
 //!         .auth(serde_json::json!({ "token": "abc" }))
 //!         .build()?;
 //!     let socket = client.socket();
-//!     socket.on("greeting", |(text,): (String,), ack: AckSender| {
+//!     socket.on("greeting", |(text,): (String,), ack: Option<AckSender>| {
 //!         println!("server says {text}");
-//!         let _ = ack.send("thanks");
+//!         if let Some(ack) = ack {
+//!             let _ = ack.send("thanks");
+//!         }
 //!     });
 //!     client.connect().await?;
 //!     let answer = socket

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
-use socketio_smol::client::{AckSender, Client, Transport};
+use socketio_smol::client::{Client, Transport};
 use socketio_smol::demo::conformance;
 use socketio_smol::{Server, SmolRuntime};
 
@@ -22,16 +22,13 @@ async fn echo_round_trip(url: String, transports: &[Transport]) {
         .unwrap();
     let socket = client.socket();
     let (auth_tx, auth_rx) = smol::channel::bounded(1);
-    socket.on("auth", move |(auth,): (Value,), _: AckSender| {
+    socket.on("auth", move |(auth,): (Value,), _| {
         let _ = auth_tx.try_send(auth);
     });
     let (back_tx, back_rx) = smol::channel::bounded(1);
-    socket.on(
-        "message-back",
-        move |args: (String, Bytes), _: AckSender| {
-            let _ = back_tx.try_send(args);
-        },
-    );
+    socket.on("message-back", move |args: (String, Bytes), _| {
+        let _ = back_tx.try_send(args);
+    });
     smol::future::or(async { client.connect().await.expect("connect") }, async {
         smol::Timer::after(WAIT).await;
         panic!("no connection within {WAIT:?}");

@@ -10,9 +10,11 @@
 //!     .auth(serde_json::json!({ "token": "abc" }))
 //!     .build()?;
 //! let socket = client.socket();
-//! socket.on("greeting", |(text,): (String,), ack: AckSender| {
+//! socket.on("greeting", |(text,): (String,), ack: Option<AckSender>| {
 //!     println!("server says {text}");
-//!     let _ = ack.send("thanks");
+//!     if let Some(ack) = ack {
+//!         let _ = ack.send("thanks");
+//!     }
 //! });
 //! client.connect().await?;
 //! socket.emit("message", &(1, "two"))?;

@@ -146,7 +146,8 @@ pub enum ConnectError {
     Build(#[from] super::BuildError),
 }
 
-pub(crate) type EventHandler = Arc<dyn Fn(&Payload, AckSender) -> Result<(), String> + Send + Sync>;
+pub(crate) type EventHandler =
+    Arc<dyn Fn(&Payload, Option<AckSender>) -> Result<(), String> + Send + Sync>;
 pub(crate) type SocketListener = Arc<dyn Fn(&SocketEvent) + Send + Sync>;
 pub(crate) type ClientListener = Arc<dyn Fn(&ClientEvent) + Send + Sync>;
 
@@ -363,11 +364,12 @@ impl Socket {
     /// Calls `handler` for each `event` from the server, with the event's arguments read as `T`: a
     /// tuple for several (`(String, u32)`), a struct, `serde_json::Value` for the whole list, `()`
     /// for none. Byte fields (`bytes::Bytes`) receive binary attachments. When the server asked for
-    /// an acknowledgement, answer it with the [`AckSender`]. Several handlers may listen to one event.
+    /// an acknowledgement, the handler gets an [`AckSender`] to answer it with (as on the server).
+    /// Several handlers may listen to one event.
     pub fn on<T, F>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(T, AckSender) + Send + Sync + 'static,
+        F: Fn(T, Option<AckSender>) + Send + Sync + 'static,
     {
         let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
             let args = payload
@@ -389,7 +391,7 @@ impl Socket {
     /// [`Payload::event_args`]), after the handlers registered with [`on`](Self::on).
     pub fn on_any<F>(&self, handler: F)
     where
-        F: Fn(&str, &Payload, AckSender) + Send + Sync + 'static,
+        F: Fn(&str, &Payload, Option<AckSender>) + Send + Sync + 'static,
     {
         let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
             let name = payload.event_name().unwrap_or_default();
@@ -570,38 +572,45 @@ impl Future for Connecting {
     }
 }
 
-/// Answers the server's request for an acknowledgement of one event, at most once. Given to every
-/// handler; when the server asked for nothing, [`send`](Self::send) does nothing.
+/// Answers the server's request for an acknowledgement of one event, at most once: handlers get
+/// one when the server asked for it. Cloneable for several handlers of one event; only the first
+/// answer is sent.
 #[derive(Clone)]
 pub struct AckSender {
-    target: Option<(Arc<Shared>, Namespace, u64)>,
+    shared: Arc<Shared>,
+    namespace: Namespace,
+    id: u64,
 }
 
 impl fmt::Debug for AckSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AckSender")
-            .field("requested", &self.is_requested())
+            .field("namespace", &self.namespace)
+            .field("id", &self.id)
             .finish()
     }
 }
 
 impl AckSender {
-    pub(crate) fn new(shared: &Arc<Shared>, namespace: &Namespace, id: Option<u64>) -> Self {
-        AckSender {
-            target: id.map(|id| (shared.clone(), namespace.clone(), id)),
-        }
+    pub(crate) fn new(
+        shared: &Arc<Shared>,
+        namespace: &Namespace,
+        id: Option<u64>,
+    ) -> Option<Self> {
+        Some(AckSender {
+            shared: shared.clone(),
+            namespace: namespace.clone(),
+            id: id?,
+        })
     }
 
-    /// Whether the server asked for an acknowledgement.
-    pub fn is_requested(&self) -> bool {
-        self.target.is_some()
-    }
-
-    /// Answers with `args` (spread as for [`Socket::emit`]). Only the first answer is sent.
+    /// Answers with `args` (spread as for [`Socket::emit`]).
     pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
-        let Some((shared, namespace, id)) = self.target else {
-            return Ok(());
-        };
+        let AckSender {
+            shared,
+            namespace,
+            id,
+        } = self;
         let payload = Payload::new(args)?;
         shared.send(Command::Ack {
             namespace,
