@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use engineio_proto::server::ServerConfig;
 
+use crate::http::cors::Cors;
+
 /// How an [`Engine`](crate::Engine) serves requests. `Default` gives an Engine.IO server on
 /// `/engine.io/` with the reference's protocol defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +28,33 @@ pub struct EngineConfig {
     /// How long a connection may take to send a request's headers (default 30 s); a half-sent
     /// request is dropped after it.
     pub header_read_timeout: Duration,
+    /// Most headers one request may have (default 100); more get 431.
+    pub max_headers: usize,
+    /// Most bytes of a request's head (request line and headers) buffered while it is read
+    /// (default 64 KiB, at least 8 KiB); a larger head gets 431.
+    pub max_header_bytes: usize,
+    /// How long a WebSocket the session let go waits for the client's answer to its close frame
+    /// before the connection is dropped (default 2 s).
+    pub ws_close_grace: Duration,
+    /// How many bytes one WebSocket reads before letting its task's other work (its writer, its
+    /// timers) and other tasks run (default 64 KiB). Bounds the work a client sending without
+    /// pause can make the server do in one go; a larger budget reads big messages in fewer turns.
+    pub ws_read_budget: usize,
+    /// Cross-origin resource sharing (the reference's `cors`): `None` (the default) sends no CORS
+    /// headers, so browsers refuse cross-origin reads, and `OPTIONS` is not answered as a
+    /// preflight.
+    pub cors: Option<Cors>,
+    /// The origins a WebSocket may come from (`None`, the default: any). A WebSocket request whose
+    /// `Origin` is not listed (compared exactly) is refused with 403, code 4: browsers always send
+    /// `Origin`, so this stops cross-site WebSocket hijacking, which CORS does not cover.
+    pub ws_allowed_origins: Option<Vec<String>>,
+    /// With [`ws_allowed_origins`](Self::ws_allowed_origins), also refuse WebSocket requests that
+    /// carry no `Origin` (default `false`: non-browser clients send none).
+    pub ws_origin_required: bool,
 }
+
+/// hyper's smallest read buffer.
+const MIN_HEADER_BYTES: usize = 8 * 1024;
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -37,6 +65,13 @@ impl Default for EngineConfig {
             outbox_limit: 4096,
             ws_write_queue: 1024,
             header_read_timeout: Duration::from_secs(30),
+            max_headers: 100,
+            max_header_bytes: 64 * 1024,
+            ws_close_grace: Duration::from_secs(2),
+            ws_read_budget: 64 * 1024,
+            cors: None,
+            ws_allowed_origins: None,
+            ws_origin_required: false,
         }
     }
 }
@@ -76,9 +111,72 @@ impl EngineConfig {
         self
     }
 
+    /// Sets [`EngineConfig::max_headers`].
+    pub fn with_max_headers(mut self, max_headers: usize) -> Self {
+        self.max_headers = max_headers;
+        self
+    }
+
+    /// Sets [`EngineConfig::max_header_bytes`] (at least 8 KiB, hyper's smallest read buffer).
+    pub fn with_max_header_bytes(mut self, max_header_bytes: usize) -> Self {
+        self.max_header_bytes = max_header_bytes.max(MIN_HEADER_BYTES);
+        self
+    }
+
     /// Sets [`EngineConfig::header_read_timeout`].
     pub fn with_header_read_timeout(mut self, header_read_timeout: Duration) -> Self {
         self.header_read_timeout = header_read_timeout;
+        self
+    }
+
+    /// Sets [`EngineConfig::ws_close_grace`].
+    pub fn with_ws_close_grace(mut self, grace: Duration) -> Self {
+        self.ws_close_grace = grace;
+        self
+    }
+
+    /// Sets [`EngineConfig::ws_read_budget`] (at least 1).
+    pub fn with_ws_read_budget(mut self, bytes: usize) -> Self {
+        self.ws_read_budget = bytes.max(1);
+        self
+    }
+
+    /// Sets [`EngineConfig::cors`] (`Cors::origins([..])`, `Cors::any()`, ...).
+    pub fn with_cors(mut self, cors: Cors) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
+    /// Enables CORS for `origins` only, with the other CORS settings kept if CORS was configured
+    /// (else the defaults); a shortcut for [`with_cors`](Self::with_cors)`(Cors::origins(..))`.
+    pub fn with_cors_origins(
+        mut self,
+        origins: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        let origins = Cors::origins(origins).origins;
+        self.cors.get_or_insert_with(Cors::any).origins = origins;
+        self
+    }
+
+    /// Enables CORS for any origin (`*`), with the other CORS settings kept if CORS was
+    /// configured; a shortcut for [`with_cors`](Self::with_cors)`(Cors::any())`.
+    pub fn with_cors_any_origin(mut self) -> Self {
+        self.cors.get_or_insert_with(Cors::any).origins = Cors::any().origins;
+        self
+    }
+
+    /// Sets [`EngineConfig::ws_allowed_origins`].
+    pub fn with_ws_allowed_origins(
+        mut self,
+        origins: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.ws_allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`EngineConfig::ws_origin_required`].
+    pub fn with_ws_origin_required(mut self, required: bool) -> Self {
+        self.ws_origin_required = required;
         self
     }
 

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use engineio_proto::server::{Method, Query, Route, route_request};
 use engineio_proto::{ErrorCode, RequestError, Transport};
-use http::{Request, Response};
+use http::request::Parts;
+use http::{HeaderMap, Request, Response};
 
 use crate::app::{Application, HandshakeRequest};
 use crate::clock::Clock;
 use crate::config::EngineConfig;
+use crate::http::refusal::{ConnectionError, ErrorContext, Refusal};
 use crate::http::{polling, response};
 use crate::runtime::Runtime;
 use crate::sid::{SidGenerator, random_sid};
@@ -23,6 +25,21 @@ pub type ResponseBody = http_body_util::Full<Bytes>;
 /// ("Forbidden") and that message. Sees the request's method, URI, headers and extensions.
 pub type AllowRequest = Arc<dyn Fn(&http::request::Parts) -> Result<(), String> + Send + Sync>;
 
+/// Adds or changes headers of a response, seeing the request it answers.
+type HeadersHook = Arc<dyn Fn(&mut HeaderMap, &Parts) + Send + Sync>;
+
+/// Hears about every request refused with a protocol error.
+type ConnectionErrorHook = Arc<dyn Fn(&ConnectionError<'_>) + Send + Sync>;
+
+/// The hooks an [`EngineBuilder`] may set.
+#[derive(Default)]
+struct Hooks {
+    allow_request: Option<AllowRequest>,
+    initial_headers: Option<HeadersHook>,
+    headers: Option<HeadersHook>,
+    connection_error: Option<ConnectionErrorHook>,
+}
+
 /// State shared by the request handlers and the session tasks of one engine.
 pub(crate) struct Shared {
     pub(crate) runtime: Arc<dyn Runtime>,
@@ -31,7 +48,7 @@ pub(crate) struct Shared {
     pub(crate) sessions: SessionTable,
     pub(crate) app: Arc<dyn Application>,
     sid_generator: SidGenerator,
-    allow_request: Option<AllowRequest>,
+    hooks: Hooks,
 }
 
 /// An Engine.IO server: answers HTTP requests under its path and runs one task per session.
@@ -49,7 +66,7 @@ pub struct EngineBuilder {
     app: Arc<dyn Application>,
     config: EngineConfig,
     sid_generator: SidGenerator,
-    allow_request: Option<AllowRequest>,
+    hooks: Hooks,
 }
 
 impl EngineBuilder {
@@ -74,7 +91,40 @@ impl EngineBuilder {
         mut self,
         hook: impl Fn(&http::request::Parts) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
-        self.allow_request = Some(Arc::new(hook));
+        self.hooks.allow_request = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the hook that adds headers to the response opening a session (the reference's
+    /// `initial_headers` event): the polling handshake's `open` payload or the WebSocket
+    /// handshake's `101`. It runs before the [`headers`](Self::headers) hook.
+    pub fn initial_headers(
+        mut self,
+        hook: impl Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.initial_headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the hook that adds headers to every response of the transports (the reference's
+    /// `headers` event): polling payloads, POST acknowledgements and WebSocket `101`s, handshakes
+    /// included. Refusals (protocol errors, 413) do not pass through it.
+    pub fn headers(
+        mut self,
+        hook: impl Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the hook called for every request refused with a protocol error (the reference's
+    /// `connection_error` event), with the request, the code, the message and its context. It
+    /// runs on the request's task before the answer is sent: keep it short.
+    pub fn on_connection_error(
+        mut self,
+        hook: impl Fn(&ConnectionError<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.connection_error = Some(Arc::new(hook));
         self
     }
 
@@ -88,7 +138,7 @@ impl EngineBuilder {
                 sessions: SessionTable::default(),
                 app: self.app,
                 sid_generator: self.sid_generator,
-                allow_request: self.allow_request,
+                hooks: self.hooks,
             }),
         }
     }
@@ -106,7 +156,7 @@ impl Engine {
             app: Arc::new(app),
             config: EngineConfig::default(),
             sid_generator: Arc::new(random_sid),
-            allow_request: None,
+            hooks: Hooks::default(),
         }
     }
 
@@ -136,64 +186,127 @@ impl Engine {
         if !shared.config.serves(request.uri().path()) {
             return response::not_found();
         }
-        let method = Method::parse(request.method().as_str());
-        // CORS preflights would be answered here, before routing, once CORS is configurable.
-        let is_upgrade = websocket::is_upgrade_request(request.headers());
-        let query = Query::parse(request.uri().query().unwrap_or(""));
-        let route =
-            route_request(method, &query, is_upgrade, &shared.config.server).map(
-                |route| match route {
-                    Route::Handshake { transport } => (None, transport),
-                    Route::Session { sid, transport } => (Some(sid.to_owned()), transport),
-                },
-            );
-        match route {
-            Err(error) => response::error(&error),
-            Ok((None, transport)) => self.handshake(request, transport).await,
-            Ok((Some(sid), transport)) => {
-                let Some(inputs) = shared.sessions.get(&sid) else {
-                    return response::error(&ErrorCode::UnknownSid.into());
-                };
-                match (transport, method) {
-                    (Transport::Polling, Method::Get) => polling::poll(&inputs).await,
-                    (Transport::Polling, Method::Post) => {
-                        polling::post(&inputs, request.into_body()).await
-                    }
-                    (Transport::Polling, _) => response::error(&ErrorCode::BadRequest.into()),
-                    (Transport::WebSocket, _) => {
-                        websocket::upgrade_session(shared, inputs, request).await
-                    }
+        let (mut parts, body) = request.into_parts();
+        let cors = shared.config.cors.as_ref();
+        if let Some(cors) = cors
+            && parts.method == http::Method::OPTIONS
+        {
+            return cors.preflight(&parts.headers);
+        }
+        let (mut response, opened) = match self.serve(&mut parts, body).await {
+            Ok((response, opened)) => (response, Some(opened)),
+            Err(refusal) => {
+                if let Some(hook) = &shared.hooks.connection_error {
+                    hook(&ConnectionError {
+                        request: &parts,
+                        code: refusal.error.code,
+                        message: refusal.error.message(),
+                        context: &refusal.context,
+                    });
                 }
+                (response::error(&refusal.error), None)
+            }
+        };
+        if let Some(cors) = cors {
+            cors.apply(&parts.headers, response.headers_mut());
+        }
+        // The header hooks come last, so they may change any header (in the reference they fill
+        // the headers `writeHead` is given, over those the CORS middleware set).
+        if let Some(opened) = opened
+            && response.status().as_u16() < 400
+        {
+            let headers = response.headers_mut();
+            if opened && let Some(hook) = &shared.hooks.initial_headers {
+                hook(headers, &parts);
+            }
+            if let Some(hook) = &shared.hooks.headers {
+                hook(headers, &parts);
             }
         }
+        response
     }
 
-    async fn handshake<B>(
+    /// Routes a request on the engine's path; `true` with a response that opened a session.
+    async fn serve<B>(
         &self,
-        request: Request<B>,
-        transport: Transport,
-    ) -> Response<ResponseBody>
+        parts: &mut Parts,
+        body: B,
+    ) -> Result<(Response<ResponseBody>, bool), Refusal>
     where
-        B: Send + 'static,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
     {
         let shared = &self.shared;
-        let (parts, body) = request.into_parts();
-        if let Some(allow) = &shared.allow_request {
-            if let Err(message) = allow(&parts) {
-                return response::error(&RequestError::with_message(ErrorCode::Forbidden, message));
+        let method = Method::parse(parts.method.as_str());
+        let is_upgrade = websocket::is_upgrade_request(&parts.headers);
+        let query = Query::parse(parts.uri.query().unwrap_or(""));
+        let route = route_request(method, &query, is_upgrade, &shared.config.server)
+            .map_err(|error| route_refusal(error, &query, parts, is_upgrade))?;
+        let transport = match route {
+            Route::Handshake { transport } | Route::Session { transport, .. } => transport,
+        };
+        if transport == Transport::WebSocket {
+            let config = &shared.config;
+            if !websocket::origin_allowed(
+                config.ws_allowed_origins.as_deref(),
+                config.ws_origin_required,
+                &parts.headers,
+            ) {
+                let origin = parts
+                    .headers
+                    .get(http::header::ORIGIN)
+                    .map(|origin| String::from_utf8_lossy(origin.as_bytes()).into_owned());
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    ErrorContext::OriginNotAllowed { origin },
+                ));
+            }
+        }
+        let sid = match route {
+            Route::Handshake { transport } => {
+                return self.handshake(parts, transport).await.map(|r| (r, true));
+            }
+            Route::Session { sid, .. } => sid.to_owned(),
+        };
+        let Some(inputs) = shared.sessions.get(&sid) else {
+            return Err(Refusal::unknown_sid(&sid));
+        };
+        let response = match (transport, method) {
+            (Transport::Polling, Method::Get) => polling::poll(&sid, &inputs).await?,
+            (Transport::Polling, Method::Post) => polling::post(&sid, &inputs, body).await?,
+            (Transport::Polling, _) => {
+                return Err(Refusal::new(ErrorCode::BadRequest, ErrorContext::Session));
+            }
+            (Transport::WebSocket, _) => {
+                websocket::upgrade_session(shared, &sid, inputs, parts).await?
+            }
+        };
+        Ok((response, false))
+    }
+
+    async fn handshake(
+        &self,
+        parts: &mut Parts,
+        transport: Transport,
+    ) -> Result<Response<ResponseBody>, Refusal> {
+        let shared = &self.shared;
+        if let Some(allow) = &shared.hooks.allow_request {
+            if let Err(message) = allow(parts) {
+                return Err(Refusal::new(
+                    RequestError::with_message(ErrorCode::Forbidden, message.clone()),
+                    ErrorContext::Forbidden { message },
+                ));
             }
         }
         let sid = match self.fresh_sid() {
             Ok(sid) => sid,
-            Err(_) => return response::internal_error(),
+            Err(_) => return Ok(response::internal_error()),
         };
         match transport {
             Transport::Polling => {
-                polling::handshake(shared, sid, HandshakeRequest::from_parts(&parts)).await
+                polling::handshake(shared, sid, HandshakeRequest::from_parts(parts)).await
             }
-            Transport::WebSocket => {
-                websocket::handshake(shared, sid, Request::from_parts(parts, body))
-            }
+            Transport::WebSocket => websocket::handshake(shared, sid, parts),
         }
     }
 
@@ -208,4 +321,26 @@ impl Engine {
             "the sid generator keeps repeating ids",
         ))
     }
+}
+
+/// The context of a routing error, from what the request said.
+fn route_refusal(error: RequestError, query: &Query<'_>, parts: &Parts, upgrade: bool) -> Refusal {
+    let owned = |value: Option<&str>| value.map(str::to_owned);
+    let context = match error.code {
+        ErrorCode::UnknownTransport => ErrorContext::UnknownTransport {
+            transport: owned(query.transport),
+        },
+        ErrorCode::BadHandshakeMethod => ErrorContext::BadHandshakeMethod {
+            method: parts.method.clone(),
+        },
+        ErrorCode::UnsupportedProtocolVersion => ErrorContext::UnsupportedProtocolVersion {
+            protocol: owned(query.eio),
+        },
+        ErrorCode::BadRequest => match query.transport.and_then(Transport::parse) {
+            Some(transport) => ErrorContext::TransportMismatch { transport, upgrade },
+            None => ErrorContext::Session,
+        },
+        ErrorCode::UnknownSid | ErrorCode::Forbidden => ErrorContext::Session,
+    };
+    Refusal::new(error, context)
 }

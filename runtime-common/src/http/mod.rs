@@ -1,4 +1,6 @@
-//! The HTTP side: long-polling requests and the responses the engine gives.
+//! The HTTP side: long-polling requests, CORS, refusals and the responses the engine gives.
 
+pub(crate) mod cors;
 pub(crate) mod polling;
+pub(crate) mod refusal;
 pub(crate) mod response;

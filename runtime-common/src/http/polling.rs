@@ -4,8 +4,8 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
+use engineio_proto::Transport;
 use engineio_proto::server::PostError;
-use engineio_proto::{ErrorCode, Transport};
 use futures_channel::oneshot;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
@@ -13,57 +13,55 @@ use http_body_util::BodyExt;
 use crate::app::HandshakeRequest;
 use crate::driver::{Driver, Input, PollReply};
 use crate::engine::{ResponseBody, Shared};
+use crate::http::refusal::Refusal;
 use crate::http::response;
+
+/// What a long-polling request gets: a response (the transport's, or a bare status such as 413),
+/// or a protocol error for the engine to report.
+pub(crate) type Answer = Result<Response<ResponseBody>, Refusal>;
 
 /// Opens a polling session; its handshake GET is answered with the `open` packet.
 pub(crate) async fn handshake(
     shared: &Arc<Shared>,
     sid: String,
     request: HandshakeRequest,
-) -> Response<ResponseBody> {
-    let Some(mut driver) = Driver::open(shared, sid, Transport::Polling, request) else {
-        return response::internal_error();
+) -> Answer {
+    let Some(mut driver) = Driver::open(shared, sid.clone(), Transport::Polling, request) else {
+        return Ok(response::internal_error());
     };
     let (reply, answer) = oneshot::channel();
     driver.hold_get(reply);
     driver.spawn();
-    poll_answer(answer.await.ok())
+    poll_answer(&sid, answer.await.ok())
 }
 
 /// A GET on a session: held by the session task until it has something to send.
-pub(crate) async fn poll(inputs: &async_channel::Sender<Input>) -> Response<ResponseBody> {
+pub(crate) async fn poll(sid: &str, inputs: &async_channel::Sender<Input>) -> Answer {
     let (reply, answer) = oneshot::channel();
     if inputs.send(Input::Poll(reply)).await.is_err() {
-        return unknown_sid();
+        return Err(Refusal::unknown_sid(sid));
     }
-    poll_answer(answer.await.ok())
+    poll_answer(sid, answer.await.ok())
 }
 
-fn poll_answer(answer: Option<PollReply>) -> Response<ResponseBody> {
+fn poll_answer(sid: &str, answer: Option<PollReply>) -> Answer {
     match answer {
-        Some(Ok(payload)) => response::poll(payload),
-        Some(Err(error)) => response::error(&error),
+        Some(Ok(payload)) => Ok(response::poll(payload)),
+        Some(Err(error)) => Err(Refusal::session(error)),
         // The session ended before answering.
-        None => unknown_sid(),
+        None => Err(Refusal::unknown_sid(sid)),
     }
-}
-
-fn unknown_sid() -> Response<ResponseBody> {
-    response::error(&ErrorCode::UnknownSid.into())
 }
 
 /// A POST on a session: its body is handed over frame by frame, so an oversized body is refused with
 /// 413 as soon as it crosses `max_payload`, without reading the rest.
-pub(crate) async fn post<B>(
-    inputs: &async_channel::Sender<Input>,
-    body: B,
-) -> Response<ResponseBody>
+pub(crate) async fn post<B>(sid: &str, inputs: &async_channel::Sender<Input>, body: B) -> Answer
 where
     B: http_body::Body,
 {
     match ask(inputs, Input::PostStart).await {
-        None => return unknown_sid(),
-        Some(Err(error)) => return response::error(&error),
+        None => return Err(Refusal::unknown_sid(sid)),
+        Some(Err(error)) => return Err(Refusal::session(error)),
         Some(Ok(())) => {}
     }
     let mut in_flight = PostInFlight {
@@ -76,7 +74,7 @@ where
             None => break,
             Some(Ok(frame)) => frame,
             // The client's connection failed mid-body; the guard tells the session.
-            Some(Err(_)) => return response::status(StatusCode::BAD_REQUEST),
+            Some(Err(_)) => return Ok(response::status(StatusCode::BAD_REQUEST)),
         };
         let Ok(mut data) = frame.into_data() else {
             continue; // trailers carry nothing for Engine.IO
@@ -86,19 +84,19 @@ where
             Some(Ok(())) => {}
             Some(Err(error)) => {
                 in_flight.ended = true;
-                return post_error(error);
+                return Ok(post_error(error));
             }
             None => {
                 in_flight.ended = true;
-                return unknown_sid();
+                return Err(Refusal::unknown_sid(sid));
             }
         }
     }
     in_flight.ended = true;
     match ask(inputs, Input::PostEnd).await {
-        Some(Ok(())) => response::post_ok(),
-        Some(Err(error)) => post_error(error),
-        None => unknown_sid(),
+        Some(Ok(())) => Ok(response::post_ok()),
+        Some(Err(error)) => Ok(post_error(error)),
+        None => Err(Refusal::unknown_sid(sid)),
     }
 }
 

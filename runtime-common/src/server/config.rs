@@ -6,6 +6,7 @@ use engineio_proto::Transports;
 use socketio_proto::server::ServerConnectionConfig;
 
 use crate::config::EngineConfig;
+use crate::http::cors::Cors;
 
 /// How a [`SocketIo`](super::SocketIo) server runs. `Default` gives the reference's defaults: path
 /// `/socket.io/`, pingInterval 25 s, pingTimeout 20 s, maxHttpBufferSize 1 MB, connectTimeout 45 s,
@@ -73,6 +74,13 @@ impl SocketIoConfig {
     /// Sets `upgradeTimeout`.
     pub fn with_upgrade_timeout(mut self, timeout: Duration) -> Self {
         self.engine.server = self.engine.server.with_upgrade_timeout(timeout);
+        self
+    }
+
+    /// Sets `cors`: the CORS headers sent to browsers (default: none, so cross-origin pages cannot
+    /// read the responses). See [`EngineConfig::cors`].
+    pub fn with_cors(mut self, cors: Cors) -> Self {
+        self.engine = self.engine.with_cors(cors);
         self
     }
 
