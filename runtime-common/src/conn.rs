@@ -23,7 +23,9 @@ where
     let routes = routes.into();
     let primary = routes.primary();
     let timer = HyperTimer(primary.runtime().clone());
-    let header_read_timeout = primary.config().header_read_timeout;
+    let config = primary.config();
+    let (header_read_timeout, max_headers) = (config.header_read_timeout, config.max_headers);
+    let max_header_bytes = config.max_header_bytes.max(8 * 1024);
     let service = service_fn(move |mut request: Request<Incoming>| {
         let routes = routes.clone();
         if let Some(peer) = peer {
@@ -34,7 +36,9 @@ where
     let mut builder = http1::Builder::new();
     builder
         .timer(timer)
-        .header_read_timeout(header_read_timeout);
+        .header_read_timeout(header_read_timeout)
+        .max_headers(max_headers)
+        .max_buf_size(max_header_bytes);
     // Errors are the client's (bad requests, resets): there is nobody else to tell.
     let _ = builder.serve_connection(io, service).with_upgrades().await;
 }

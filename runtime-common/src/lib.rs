@@ -44,6 +44,8 @@ pub use config::EngineConfig;
 pub use conn::serve_connection;
 pub use echo::EchoApp;
 pub use engine::{AllowRequest, Engine, EngineBuilder, ResponseBody};
+pub use http::cors::{Cors, CorsOrigins};
+pub use http::refusal::{ConnectionError, ErrorContext};
 pub use io_adapter::HyperIo;
 pub use routes::Routes;
 pub use runtime::{BoxFuture, BoxSleep, Runtime};

@@ -1,6 +1,6 @@
 //! The server of the public compliance suites, on tokio: the Engine.IO echo on `/engine.io/` and
 //! the Socket.IO echo on `/socket.io/`, with the suites' settings (see
-//! `socketio_runtime::demo::conformance`). Port from `PORT` (default 3000).
+//! `socketio_runtime::demo::conformance`, CORS for any origin). Port from `PORT` (default 3000).
 //!
 //! ```text
 //! PORT=3000 cargo run -p socketio-tokio --example conformance

@@ -1,10 +1,7 @@
 //! The server of the public compliance suites (the Engine.IO and Socket.IO protocol test suites),
 //! on one port: the Engine.IO echo on `/engine.io/` and the Socket.IO echo on `/socket.io/`, with
 //! the suites' settings (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 bytes,
-//! connectTimeout 1000 ms).
-//!
-//! The suites' reference server also allows every origin (CORS); this server cannot yet (CORS is
-//! not configurable), which only matters to the suites run from a browser.
+//! connectTimeout 1000 ms, CORS for any origin).
 //!
 //! A runtime's example serves [`routes`] with its `Server`.
 
@@ -17,6 +14,7 @@ use super::EventArgs;
 use crate::config::EngineConfig;
 use crate::echo::EchoApp;
 use crate::engine::Engine;
+use crate::http::cors::Cors;
 use crate::routes::Routes;
 use crate::runtime::Runtime;
 use crate::server::{Namespace, SocketIo, SocketIoConfig};
@@ -43,7 +41,11 @@ pub fn engine_io_config() -> ServerConfig {
 /// The Engine.IO echo on `/engine.io/`.
 pub fn engine_io(runtime: Arc<dyn Runtime>) -> Engine {
     Engine::builder(runtime, EchoApp)
-        .config(EngineConfig::default().with_server(engine_io_config()))
+        .config(
+            EngineConfig::default()
+                .with_server(engine_io_config())
+                .with_cors_any_origin(),
+        )
         .build()
 }
 
@@ -54,6 +56,7 @@ pub fn socket_io_config() -> SocketIoConfig {
         .with_ping_timeout(PING_TIMEOUT)
         .with_max_http_buffer_size(MAX_PAYLOAD)
         .with_connect_timeout(CONNECT_TIMEOUT)
+        .with_cors(Cors::any())
 }
 
 /// The Socket.IO echo with the suites' settings: [`install`] on a fresh server.

@@ -101,6 +101,38 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Adds headers to the response that opens each session (the reference's `initial_headers`
+    /// event); sees the request.
+    pub fn initial_headers(
+        mut self,
+        hook: impl Fn(&mut http::HeaderMap, &http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.customize
+            .push(Box::new(move |engine| engine.initial_headers(hook)));
+        self
+    }
+
+    /// Adds headers to every response of the transports (the reference's `headers` event).
+    pub fn headers(
+        mut self,
+        hook: impl Fn(&mut http::HeaderMap, &http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.customize
+            .push(Box::new(move |engine| engine.headers(hook)));
+        self
+    }
+
+    /// Calls `hook` for every request refused with an Engine.IO error (the reference's
+    /// `io.engine.on("connection_error")`): code, message, request and context.
+    pub fn on_connection_error(
+        mut self,
+        hook: impl Fn(&crate::ConnectionError<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.customize
+            .push(Box::new(move |engine| engine.on_connection_error(hook)));
+        self
+    }
+
     /// Replaces the Engine.IO session id generator (default: 120 bits from the OS CSPRNG).
     pub fn sid_generator(
         mut self,

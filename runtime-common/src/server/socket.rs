@@ -217,7 +217,9 @@ impl Socket {
         self.listeners().middleware.push(Arc::new(middleware));
     }
 
-    /// Listens to this socket's errors (a packet middleware's refusal, arguments of the wrong shape).
+    /// Listens to this socket's errors (a packet middleware's refusal, arguments of the wrong
+    /// shape). An event the client emits named `error` is an ordinary event, for
+    /// [`on`](Self::on)`("error", ..)`: it never reaches these listeners.
     pub fn on_error<F>(&self, listener: F)
     where
         F: Fn(&Socket, &str) + Send + Sync + 'static,
