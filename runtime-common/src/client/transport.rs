@@ -10,10 +10,10 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use bytes::Bytes;
+use engineio_proto::Frame;
 use engineio_proto::client::TransportFailure;
-use engineio_proto::{Frame, Utf8Bytes};
 use futures_util::future::{Either, select};
-use futures_util::{SinkExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use http::{HeaderMap, Method, Request, header};
 use http_body_util::{BodyExt, Full, Limited};
 
@@ -22,6 +22,7 @@ use super::handle::lock;
 use super::url::Target;
 use crate::runtime::Runtime;
 use crate::websocket::FuturesIo;
+use crate::websocket::frames::{self, Read, write_frames};
 
 /// How long one HTTP request (connect, send, whole body) may take. A held GET is answered by the
 /// server within its ping interval; this only catches a peer that went silent.
@@ -316,16 +317,11 @@ async fn read_frames(
     inputs: &async_channel::Sender<Input>,
 ) -> bool {
     while let Some(message) = stream.next().await {
-        let frame = match message {
-            Ok(WsMessage::Text(text)) => match Utf8Bytes::try_from_bytes(Bytes::from(text)) {
-                Ok(text) => Frame::Text(text),
-                Err(_) => return true,
-            },
-            Ok(WsMessage::Binary(data)) => Frame::Binary(data),
-            Ok(WsMessage::Close(_)) => return false,
-            // Control frames are answered by the library.
-            Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
-            Err(_) => return true,
+        let frame = match frames::read(message) {
+            Read::Frame(frame) => frame,
+            Read::Skip => continue,
+            Read::Closed => return false,
+            Read::Failed => return true,
         };
         // Waiting here when the driver's queue is full is the backpressure on a fast server.
         if inputs.send(Input::WsFrame { engine, frame }).await.is_err() {
@@ -333,26 +329,4 @@ async fn read_frames(
         }
     }
     true
-}
-
-/// Writes the driver's frames, then closes the socket when the driver drops the queue. `true` if
-/// writing failed.
-async fn write_frames(
-    mut sink: impl futures_util::Sink<WsMessage, Error = tungstenite::Error> + Unpin,
-    frames: async_channel::Receiver<Frame>,
-) -> bool {
-    let mut messages = pin!(frames.filter_map(|frame| async move { to_message(frame).map(Ok) }));
-    if sink.send_all(&mut messages).await.is_err() {
-        return true;
-    }
-    sink.close().await.is_err()
-}
-
-fn to_message(frame: Frame) -> Option<WsMessage> {
-    match frame {
-        Frame::Text(text) => tungstenite::Utf8Bytes::try_from(text.into_bytes())
-            .ok()
-            .map(WsMessage::Text),
-        Frame::Binary(data) => Some(WsMessage::Binary(data)),
-    }
 }

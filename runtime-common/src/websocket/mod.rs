@@ -2,6 +2,7 @@
 //! lets a runtime-agnostic WebSocket library run over hyper's upgraded connection.
 
 mod accept;
+pub(crate) mod frames;
 mod io;
 mod socket;
 

@@ -11,13 +11,13 @@ use std::time::Instant;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
-use bytes::Bytes;
-use engineio_proto::{Frame, Utf8Bytes};
+use engineio_proto::Frame;
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::future::{Either, select};
-use futures_util::{SinkExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use hyper::upgrade::OnUpgrade;
 
+use super::frames::{self, Read, write_frames};
 use super::io::FuturesIo;
 use crate::driver::{Input, SocketId};
 use crate::engine::Shared;
@@ -77,18 +77,11 @@ async fn read_frames(
     inputs: &async_channel::Sender<Input>,
 ) -> bool {
     while let Some(message) = stream.next().await {
-        let frame = match message {
-            Ok(WsMessage::Text(text)) => match Utf8Bytes::try_from_bytes(Bytes::from(text)) {
-                Ok(text) => Frame::Text(text),
-                Err(_) => return true,
-            },
-            Ok(WsMessage::Binary(data)) => Frame::Binary(data),
-            Ok(WsMessage::Close(_)) => return false,
-            // Control frames are answered by the library.
-            Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => continue,
-            // The peer went away without a close frame: a close, as the reference reports it.
-            Err(error) if is_abrupt_close(&error) => return false,
-            Err(_) => return true,
+        let frame = match frames::read(message) {
+            Read::Frame(frame) => frame,
+            Read::Skip => continue,
+            Read::Closed => return false,
+            Read::Failed => return true,
         };
         // Waiting here when the session's queue is full is the backpressure on a fast sender.
         if inputs.send(Input::WsFrame(id, frame)).await.is_err() {
@@ -96,47 +89,6 @@ async fn read_frames(
         }
     }
     false
-}
-
-/// Writes the session's frames, batching what is ready before each flush, then closes the socket
-/// when the session drops the queue. `true` if writing failed.
-async fn write_frames(
-    mut sink: impl futures_util::Sink<WsMessage, Error = tungstenite::Error> + Unpin,
-    frames: async_channel::Receiver<Frame>,
-) -> bool {
-    let mut messages = pin!(frames.filter_map(|frame| async move { to_message(frame).map(Ok) }));
-    if sink.send_all(&mut messages).await.is_err() {
-        return true;
-    }
-    sink.close().await.is_err()
-}
-
-/// Whether a read error only says the connection ended (reset, EOF, no closing handshake), as
-/// opposed to the peer breaking the protocol.
-fn is_abrupt_close(error: &tungstenite::Error) -> bool {
-    use std::io::ErrorKind;
-    use tungstenite::error::ProtocolError;
-    match error {
-        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => true,
-        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => true,
-        tungstenite::Error::Io(io) => matches!(
-            io.kind(),
-            ErrorKind::ConnectionReset
-                | ErrorKind::ConnectionAborted
-                | ErrorKind::UnexpectedEof
-                | ErrorKind::BrokenPipe
-        ),
-        _ => false,
-    }
-}
-
-fn to_message(frame: Frame) -> Option<WsMessage> {
-    match frame {
-        Frame::Text(text) => tungstenite::Utf8Bytes::try_from(text.into_bytes())
-            .ok()
-            .map(WsMessage::Text),
-        Frame::Binary(data) => Some(WsMessage::Binary(data)),
-    }
 }
 
 /// Runs `future`, allowing its socket reads `amount` bytes per poll (see [`Budgeted`]).
