@@ -308,3 +308,38 @@ async fn a_client_that_stops_reading_is_disconnected_and_the_others_keep_up() {
     );
     serving.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_connection_reports_its_packets_and_its_close() {
+    let (io, _) = recording_server(SocketIoConfig::default());
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    io.on_connection(move |socket| {
+        let conn = socket.conn();
+        assert_eq!(conn.id(), socket.connection_id());
+        let packets = log.clone();
+        conn.on_packet(move |message| {
+            if let engineio_proto::Message::Text(text) = message {
+                packets.lock().unwrap().push(format!("packet {}", &**text));
+            }
+        });
+        let closes = log.clone();
+        conn.on_close(move |reason| closes.lock().unwrap().push(format!("close {reason:?}")));
+    });
+    let (port, serving) = serve(&io).await;
+    let (mut client, _) = RawClient::connect(port, "/").await;
+    client.send(r#"42["hello"]"#).await;
+    client.send(r#"420["join","x"]"#).await;
+    assert_eq!(client.next_text().await.unwrap(), "430[]");
+    drop(client);
+    eventually("the close is reported", || seen.lock().unwrap().len() == 3).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            r#"packet 2["hello"]"#,
+            r#"packet 20["join","x"]"#,
+            "close TransportClose"
+        ]
+    );
+    serving.abort();
+}

@@ -4,11 +4,10 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use engineio_proto::server::CloseReason;
-use engineio_proto::{Instant, Message, Transport};
+use engineio_proto::{Instant, Message};
 use futures_channel::oneshot;
 use socketio_proto::adapter::SocketId;
 use socketio_proto::packet::{Namespace as NamespaceName, Payload, RawJson};
@@ -18,6 +17,7 @@ use socketio_proto::server::{
 };
 
 use super::ack::{AckError, AckSender};
+use super::conn::Conn;
 use super::error::ConnectError;
 use super::handshake::Handshake;
 use super::io::IoShared;
@@ -52,29 +52,13 @@ pub(crate) enum Command {
     Close(DisconnectReason),
 }
 
-/// What the sockets of one connection share and read from other tasks.
-#[derive(Debug, Default)]
-pub(crate) struct ConnectionInfo {
-    upgraded: AtomicBool,
-}
-
-impl ConnectionInfo {
-    pub(crate) fn transport(&self) -> Transport {
-        if self.upgraded.load(Ordering::Acquire) {
-            Transport::WebSocket
-        } else {
-            Transport::Polling
-        }
-    }
-}
-
 /// The Socket.IO side of one Engine.IO session.
 pub(crate) struct Connection {
     io: Arc<IoShared>,
     machine: ServerConnection,
     request: HandshakeRequest,
     issued: SystemTime,
-    info: Arc<ConnectionInfo>,
+    conn: Conn,
     /// Sockets by namespace name: pending (in the middleware) and connected.
     sockets: HashMap<String, Socket>,
     /// Ack replies awaited, by namespace and ack id.
@@ -87,17 +71,12 @@ impl Connection {
         session: &mut SessionContext<'_>,
         request: &HandshakeRequest,
     ) -> Self {
-        let info = ConnectionInfo::default();
-        info.upgraded.store(
-            session.transport() == Transport::WebSocket,
-            Ordering::Release,
-        );
         Connection {
             machine: ServerConnection::new(session.now(), io.config.connection),
             io,
             request: request.clone(),
             issued: SystemTime::now(),
-            info: Arc::new(info),
+            conn: Conn::new(session.sid(), session.transport()),
             sockets: HashMap::new(),
             acks: HashMap::new(),
         }
@@ -244,7 +223,7 @@ impl Connection {
             id,
             namespace.clone(),
             session.handle(),
-            self.info.clone(),
+            self.conn.clone(),
             handshake,
         );
         self.sockets
@@ -334,12 +313,13 @@ impl Connection {
 
 impl SessionHandler for Connection {
     fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
+        self.conn.notify_packet(&message);
         self.machine.handle_message(session.now(), message);
         self.pump(session);
     }
 
     fn on_upgrade(&mut self, _session: &mut SessionContext<'_>) {
-        self.info.upgraded.store(true, Ordering::Release);
+        self.conn.notify_upgraded();
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -361,6 +341,7 @@ impl SessionHandler for Connection {
     fn on_close(&mut self, reason: CloseReason) {
         self.machine.handle_engine_closed(Instant::ZERO, reason);
         self.pump_closed();
+        self.conn.notify_closed(reason);
     }
 }
 

@@ -19,6 +19,7 @@
 mod ack;
 mod broadcast;
 mod config;
+mod conn;
 mod connection;
 mod error;
 mod handshake;
@@ -30,6 +31,7 @@ mod socket;
 pub use ack::{AckError, AckRequest, AckSender};
 pub use broadcast::BroadcastOperator;
 pub use config::SocketIoConfig;
+pub use conn::Conn;
 pub use error::{ConnectError, EmitError};
 pub use handshake::Handshake;
 pub use io::{SocketIo, SocketIoBuilder};

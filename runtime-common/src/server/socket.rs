@@ -12,7 +12,8 @@ use socketio_proto::server::{DisconnectReason, is_reserved_event};
 
 use super::ack::{AckRequest, AckSender};
 use super::broadcast::BroadcastOperator;
-use super::connection::{Command, ConnectionInfo};
+use super::conn::Conn;
+use super::connection::Command;
 use super::error::EmitError;
 use super::handshake::Handshake;
 use super::listeners::Listeners;
@@ -30,7 +31,7 @@ pub(crate) struct SocketInner {
     pub(crate) id: SocketId,
     pub(crate) namespace: Namespace,
     pub(crate) session: SessionHandle,
-    pub(crate) connection: Arc<ConnectionInfo>,
+    pub(crate) conn: Conn,
     pub(crate) handshake: Handshake,
     pub(crate) connected: AtomicBool,
     pub(crate) listeners: Mutex<Listeners>,
@@ -53,14 +54,14 @@ impl Socket {
         id: SocketId,
         namespace: Namespace,
         session: SessionHandle,
-        connection: Arc<ConnectionInfo>,
+        conn: Conn,
         handshake: Handshake,
     ) -> Self {
         Socket(Arc::new(SocketInner {
             id,
             namespace,
             session,
-            connection,
+            conn,
             handshake,
             connected: AtomicBool::new(false),
             listeners: Mutex::default(),
@@ -103,7 +104,13 @@ impl Socket {
 
     /// The transport the connection uses now (`socket.conn.transport.name`).
     pub fn transport(&self) -> Transport {
-        self.0.connection.transport()
+        self.0.conn.transport()
+    }
+
+    /// The Engine.IO connection under this socket (`socket.conn`), shared with the client's
+    /// sockets in other namespaces: its events and transport.
+    pub fn conn(&self) -> &Conn {
+        &self.0.conn
     }
 
     pub(crate) fn session(&self) -> &SessionHandle {
