@@ -228,6 +228,14 @@ fn connect_answer_without_sid_is_a_connect_error() {
         "{out:?}"
     );
     assert!(!manager.is_connected("/"));
+    // The bad answer answered the CONNECT: connecting again asks again.
+    manager.connect(ms(3), ns("/"), None).unwrap();
+    let sent: Vec<Output> = drain(&mut manager);
+    assert!(
+        sent.iter()
+            .any(|output| matches!(output, Output::Send(Message::Text(text)) if &**text == "0")),
+        "{sent:?}"
+    );
 }
 
 #[test]
@@ -1344,6 +1352,23 @@ fn unanswered_server_acks_are_bounded_forgetting_the_oldest() {
     assert_eq!(manager.ack("/", 1, args("[]")), Err(AckError::UnknownId));
     assert_eq!(manager.ack("/", 2, args("[]")), Ok(()));
     assert_eq!(manager.ack("/", 3, args("[]")), Ok(()));
+}
+
+#[test]
+fn a_repeated_server_ack_id_does_not_push_out_another() {
+    // Found by the `socketio_client_manager` fuzz target.
+    let config = ManagerConfig {
+        max_unanswered_acks: 2,
+        ..ManagerConfig::default()
+    };
+    let mut manager = connected(config, &["/"]);
+    server(&mut manager, ms(30), r#"20["a"]"#);
+    server(&mut manager, ms(30), r#"21["b"]"#);
+    server(&mut manager, ms(30), r#"21["b"]"#);
+    drain(&mut manager);
+    assert_eq!(manager.ack("/", 0, args("[]")), Ok(()));
+    assert_eq!(manager.ack("/", 1, args("[]")), Ok(()));
+    assert_eq!(manager.ack("/", 1, args("[]")), Err(AckError::UnknownId));
 }
 
 #[test]

@@ -29,11 +29,15 @@ impl Manager {
                 }
                 match data.as_ref().and_then(connect_sid) {
                     Some(sid) => socket.on_connected(&namespace, sid, config, out),
-                    None => out.push_back(Output::Event(Event::ConnectError {
-                        namespace,
-                        message: NO_SID_MESSAGE.into(),
-                        data: None,
-                    })),
+                    None => {
+                        // Answered, if badly: a later `connect` asks again, as the reference does.
+                        socket.connecting = false;
+                        out.push_back(Output::Event(Event::ConnectError {
+                            namespace,
+                            message: NO_SID_MESSAGE.into(),
+                            data: None,
+                        }));
+                    }
                 }
             }
             PacketKind::Event { args, ack } => {

@@ -152,7 +152,8 @@ impl Socket {
         max_unanswered: usize,
         out: &mut VecDeque<Output>,
     ) {
-        if let Some(id) = ack {
+        // A repeated id is owed once already: it takes no room, and must not push another out.
+        if let Some(id) = ack.filter(|id| !self.unanswered.contains(id)) {
             // Server ack ids grow, so the smallest is the oldest.
             while self.unanswered.len() >= max_unanswered && self.unanswered.pop_first().is_some() {
             }
