@@ -22,7 +22,7 @@
 //!   `non_get_handshake_is_code_2`, `request_kind_not_fitting_its_transport_is_code_3`,
 //!   `unsupported_protocol_version_is_code_5`, `repeated_and_odd_query_parameters` (here: the same
 //!   over real upgrade requests, with polling-only and websocket-only servers);
-//! - the client verifies TLS certificates by default: `runtime-tokio/tests/client_interop.rs`
+//! - the client verifies TLS certificates by default: `tests/interop-suite/src/client.rs`
 //!   `our_client_over_tls`.
 
 use std::net::SocketAddr;
