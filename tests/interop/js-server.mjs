@@ -1,6 +1,6 @@
-// The official socket.io@4 server for the Rust client's interop test
-// (runtime-tokio/tests/client_interop.rs). It listens on an ephemeral port and prints
-// `{"port":N}` as its first stdout line; the Rust client then drives the scenarios, and most
+// The official socket.io@4 server for the Rust client's interop scenarios
+// (tests/interop-suite/src/client.rs, run on every runtime). It listens on an ephemeral port and
+// prints `{"port":N}` as its first stdout line; the Rust client then drives the scenarios, and most
 // answers come back to it as events and acks. When stdin closes, the script prints one JSON line of
 // what it observed on its side and exits.
 //

@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_channel::oneshot;
 use futures_util::future::select;
@@ -13,6 +13,7 @@ use serde_json::Value;
 use socketio_runtime::{BoxFuture, Engine, Runtime};
 
 use crate::node::run_node_script;
+use crate::wait::eventually;
 
 /// A runtime, as the scenarios use it: spawning and timers, and a server on a free port.
 pub trait Host {
@@ -52,22 +53,31 @@ struct StopOnDrop {
 }
 
 /// Runs every scenario's check on `report` and panics with all the failures, not only the first.
-fn check_all(list: &str, scenarios: &[Scenario], report: &Value) {
+pub(crate) fn check_all(list: &str, scenarios: &[Scenario], report: &Value) {
     let failures: Vec<String> = scenarios
         .iter()
         .filter_map(|scenario| {
             catch_unwind(AssertUnwindSafe(|| (scenario.check)(report)))
                 .err()
-                .map(|panic| format!("{}: {}", scenario.name, panic_message(&*panic)))
+                .map(|panic| failure(scenario.name, &*panic))
         })
         .collect();
+    assert_none_failed(list, scenarios.len(), &failures);
+}
+
+/// Panics with every failure of `list` (of `total` scenarios) if there is any.
+pub(crate) fn assert_none_failed(list: &str, total: usize, failures: &[String]) {
     assert!(
         failures.is_empty(),
-        "{list}: {} of {} scenarios failed:\n{}",
+        "{list}: {} of {total} scenarios failed:\n{}",
         failures.len(),
-        scenarios.len(),
         failures.join("\n")
     );
+}
+
+/// How the scenario `name` failed, from the payload of its panic.
+pub(crate) fn failure(name: &str, panic: &(dyn std::any::Any + Send)) -> String {
+    format!("{name}: {}", panic_message(panic))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -78,24 +88,6 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     } else {
         "(no message)".to_owned()
     }
-}
-
-/// Waits, on `runtime`'s timer, until `done` holds or `within` has passed; whether it holds.
-async fn eventually(
-    runtime: &dyn Runtime,
-    within: Duration,
-    mut done: impl FnMut() -> bool,
-) -> bool {
-    let deadline = Instant::now() + within;
-    while !done() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        runtime
-            .sleep_until(Instant::now() + Duration::from_millis(20))
-            .await;
-    }
-    true
 }
 
 /// Serves `engine` on `host`, runs `node <script> <port> <limit>` against it, checks every scenario

@@ -1,5 +1,6 @@
-//! The interop scenarios on smol: under `smol::block_on` with smol's global executor, and under a
-//! plain `async_executor::Executor` run by threads of our own (no smol runtime at all).
+//! The interop scenarios on smol: our servers under `smol::block_on` with smol's global executor,
+//! and under a plain `async_executor::Executor` run by threads of our own (no smol runtime at all);
+//! our client (whose smol runtime is the global executor) under `smol::block_on`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -7,7 +8,8 @@ use std::sync::Arc;
 use std::thread;
 
 use async_executor::Executor;
-use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, engine_io, socket_io};
+use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
+use socketio_smol::client::Smol as SmolClient;
 use socketio_smol::{Server, SmolRuntime};
 
 struct Smol(SmolRuntime);
@@ -66,4 +68,14 @@ fn official_engine_io_client_against_our_server_on_a_plain_executor() {
 #[test]
 fn official_socket_io_client_against_our_server_on_a_plain_executor() {
     on_plain_executor(|runtime| async move { socket_io::official_client(&Smol(runtime)).await });
+}
+
+#[test]
+fn our_client_against_the_official_server_on_smol_block_on() {
+    smol::block_on(client::official_server::<SmolClient>());
+}
+
+#[test]
+fn our_client_against_the_official_server_over_tls_on_smol_block_on() {
+    smol::block_on(client::official_server_over_tls::<SmolClient>());
 }

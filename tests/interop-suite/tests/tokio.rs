@@ -1,10 +1,12 @@
-//! The interop scenarios on tokio (a multi-threaded runtime, as servers usually run).
+//! The interop scenarios on tokio (a multi-threaded runtime, as servers usually run): our servers
+//! against the official clients, our client against the official server.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, engine_io, socket_io};
+use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
+use socketio_tokio::client::Tokio as TokioClient;
 use socketio_tokio::{Server, TokioRuntime};
 
 struct Tokio;
@@ -34,4 +36,14 @@ async fn official_engine_io_client_against_our_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_socket_io_client_against_our_server() {
     socket_io::official_client(&Tokio).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_the_official_server() {
+    client::official_server::<TokioClient>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_the_official_server_over_tls() {
+    client::official_server_over_tls::<TokioClient>().await;
 }
