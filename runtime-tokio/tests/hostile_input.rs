@@ -23,7 +23,7 @@
 //!   `unsupported_protocol_version_is_code_5`, `repeated_and_odd_query_parameters` (here: the same
 //!   over real upgrade requests, with polling-only and websocket-only servers);
 //! - the client verifies TLS certificates by default: `tests/interop-suite/src/client.rs`
-//!   `our_client_over_tls`.
+//!   `official_server_over_tls`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
