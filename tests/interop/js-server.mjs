@@ -91,6 +91,30 @@ function handlers(socket) {
 
   // Server-side namespace disconnect: no reconnection must follow.
   socket.on("disconnect-me", () => socket.disconnect());
+
+  // Rooms and broadcasts across clients; `everyone` is the marker that ends each step.
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack();
+  });
+  socket.on("broadcast", ({ to = [], except = [], text }, ack) => {
+    let target = socket.nsp;
+    if (to.length) target = target.to(to);
+    if (except.length) target = target.except(except);
+    target.emit("room-news", text);
+    ack();
+  });
+  socket.on("broadcast-from-sender", ({ to = [], text }, ack) => {
+    (to.length ? socket.to(to) : socket.broadcast).emit("room-news", text);
+    ack();
+  });
+  socket.on("everyone", (label, ack) => {
+    socket.nsp.emit("marker", label);
+    ack();
+  });
+
+  // The payload limit: the length of what arrived.
+  socket.on("big", (data, ack) => ack(data.length));
   socket.on("connections", (ack) => ack(observed.connections));
 }
 
@@ -99,7 +123,9 @@ const httpServer =
   tls === -1
     ? createServer()
     : createTlsServer({ cert: readFileSync(process.argv[tls + 1]), key: readFileSync(process.argv[tls + 2]) });
-const io = new Server(httpServer, { pingInterval: 2000, pingTimeout: 5000 });
+// The payload limit (maxHttpBufferSize) the client's limit scenario works against.
+const MAX_HTTP_BUFFER_SIZE = 20000;
+const io = new Server(httpServer, { pingInterval: 2000, pingTimeout: 5000, maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE });
 httpServer.on(tls === -1 ? "connection" : "secureConnection", () => observed.tcpConnections++);
 httpServer.on("request", () => observed.httpRequests++);
 httpServer.on("upgrade", () => observed.httpRequests++);

@@ -117,6 +117,14 @@ pub fn scenarios<R: ClientRuntime>() -> Vec<ClientScenario> {
             run: |peer| Box::pin(server_disconnect::<R>(peer)),
         },
         ClientScenario {
+            name: "rooms and broadcasts across clients",
+            run: |peer| Box::pin(rooms::<R>(peer)),
+        },
+        ClientScenario {
+            name: "a payload at and over maxHttpBufferSize",
+            run: |peer| Box::pin(payload_limit::<R>(peer)),
+        },
+        ClientScenario {
             name: "a burst of emits over polling",
             run: |peer| Box::pin(burst::<R>(peer, Transport::Polling)),
         },
@@ -152,8 +160,8 @@ pub const REPORT: &[Scenario] = &[
         name: "connections per namespace",
         check: |report| {
             // Connections to "/": 2 + 1 + 1 + 2 (binary) + 2 x 2 (reconnection) + 2 (disconnect
-            // and again) + 2 (burst).
-            assert_eq!(report["connections"]["/"], 14, "{report}");
+            // and again) + 3 (rooms) + 2 x 2 (over the payload limit, and back) + 2 (burst).
+            assert_eq!(report["connections"]["/"], 21, "{report}");
             assert_eq!(report["connections"]["/custom"], 1, "{report}");
         },
     },
@@ -686,6 +694,132 @@ async fn burst<R: ClientRuntime>(peer: Peer, transport: Transport) {
     let events = lifecycle.drain();
     assert!(!events.iter().any(is_disconnect), "{events:?}");
     client.close();
+}
+
+/// Three clients in rooms: the server's broadcasts (union of rooms, except, sender excluded) reach
+/// exactly the right ones, each once, in order. A marker everyone hears closes each step.
+async fn rooms<R: ClientRuntime>(peer: Peer) {
+    let clients: Vec<Client<R>> = (0..3)
+        .map(|_| builder::<R>(peer.url("/")).build().unwrap())
+        .collect();
+    let sockets: Vec<Socket> = clients.iter().map(Client::socket).collect();
+    let mut news: Vec<Heard<Value>> = sockets
+        .iter()
+        .map(|s| peer.events(s, "room-news"))
+        .collect();
+    let mut markers: Vec<Heard<Value>> = sockets.iter().map(|s| peer.events(s, "marker")).collect();
+    for client in &clients {
+        client.connect().await.unwrap();
+    }
+    let (a, b, c) = (&sockets[0], &sockets[1], &sockets[2]);
+    for (socket, room) in [(a, "red"), (b, "red"), (b, "blue"), (c, "blue")] {
+        peer.within("join", socket.emit_with_ack("join", &(room,)))
+            .await
+            .unwrap();
+    }
+    let steps: [(&Socket, &str, Value); 5] = [
+        (a, "broadcast", json!({ "to": ["red"], "text": "red only" })),
+        (
+            a,
+            "broadcast",
+            json!({ "to": ["red", "blue"], "text": "union" }),
+        ),
+        (
+            a,
+            "broadcast",
+            json!({ "to": ["blue"], "except": ["red"], "text": "blue except red" }),
+        ),
+        (
+            b,
+            "broadcast-from-sender",
+            json!({ "to": ["red"], "text": "from b to red" }),
+        ),
+        (
+            c,
+            "broadcast-from-sender",
+            json!({ "text": "from c to all" }),
+        ),
+    ];
+    let mut heard: Vec<Vec<Value>> = vec![Vec::new(); 3];
+    for (step, (sender, event, request)) in steps.into_iter().enumerate() {
+        peer.within(event, sender.emit_with_ack(event, &(request,)))
+            .await
+            .unwrap();
+        peer.within("marker", a.emit_with_ack("everyone", &(step,)))
+            .await
+            .unwrap();
+        for (index, marker) in markers.iter_mut().enumerate() {
+            assert_eq!(marker.next("the marker").await, json!(step));
+            heard[index].extend(news[index].drain());
+        }
+    }
+    assert_eq!(
+        heard,
+        [
+            vec![
+                json!("red only"),
+                json!("union"),
+                json!("from b to red"),
+                json!("from c to all")
+            ],
+            vec![json!("red only"), json!("union"), json!("from c to all")],
+            vec![json!("union"), json!("blue except red")],
+        ]
+    );
+    for client in &clients {
+        client.close();
+    }
+}
+
+/// The server's `maxHttpBufferSize` (20 000 in `js-server.mjs`): a packet exactly at it arrives; one
+/// over it closes the connection, over WebSocket and over polling, and the client reconnects.
+async fn payload_limit<R: ClientRuntime>(peer: Peer) {
+    const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
+    for transport in [Transport::WebSocket, Transport::Polling] {
+        let client = builder::<R>(peer.url("/"))
+            .transports([transport])
+            .build()
+            .unwrap();
+        let socket = client.socket();
+        let mut lifecycle = peer.socket_events(&socket);
+        client.connect().await.unwrap();
+        if transport == Transport::WebSocket {
+            // `4` (message) `2` (event) `0` (the socket's first ack id) `["big","` data `"]`.
+            let overhead = r#"420["big",""]"#.len();
+            let at_limit = "x".repeat(MAX_HTTP_BUFFER_SIZE - overhead);
+            let length = peer
+                .within(
+                    "the ack at the limit",
+                    socket.emit_with_ack("big", &(at_limit,)),
+                )
+                .await
+                .unwrap();
+            let (length,): (usize,) = length.deserialize().unwrap();
+            assert_eq!(length, MAX_HTTP_BUFFER_SIZE - overhead);
+        }
+        let over_limit = "x".repeat(MAX_HTTP_BUFFER_SIZE + 10);
+        socket.emit("big", &(over_limit,)).unwrap();
+        let event = lifecycle
+            .next_matching("the disconnect over the limit", is_disconnect)
+            .await;
+        assert!(
+            matches!(
+                event,
+                SocketEvent::Disconnect(
+                    DisconnectReason::TransportClose | DisconnectReason::TransportError
+                )
+            ),
+            "{} {event:?}",
+            transport.as_str()
+        );
+        // A transport failure, not a refusal: the client comes back.
+        lifecycle
+            .next_matching("the reconnection", |event| {
+                matches!(event, SocketEvent::Connect { .. })
+            })
+            .await;
+        client.close();
+    }
 }
 
 /// A server-side `socket.disconnect()`: no reconnection; connecting again works.
