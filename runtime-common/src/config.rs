@@ -22,8 +22,9 @@ pub struct EngineConfig {
     /// [`SessionHandle`](crate::SessionHandle)s and has not been taken yet (default 4096 items;
     /// nothing is allocated while it is empty). Overflowing it closes the session.
     pub outbox_limit: usize,
-    /// Bound on the frames waiting for one WebSocket's writer (default 1024). A client reading too
-    /// slowly to keep it from filling loses its session (`transport error`).
+    /// Bound on the frames waiting for one WebSocket's writer (default 4096, as many as the outbox
+    /// can hand over at once; nothing is reserved up front). A client reading too slowly to keep it
+    /// from filling loses its session (`transport error`).
     pub ws_write_queue: usize,
     /// How long a connection may take to send a request's headers (default 30 s); a half-sent
     /// request is dropped after it.
@@ -63,7 +64,7 @@ impl Default for EngineConfig {
             server: ServerConfig::default(),
             input_queue: 64,
             outbox_limit: 4096,
-            ws_write_queue: 1024,
+            ws_write_queue: 4096,
             header_read_timeout: Duration::from_secs(30),
             max_headers: 100,
             max_header_bytes: 64 * 1024,

@@ -17,6 +17,7 @@ use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler
 use crate::engine::Shared;
 use crate::outbox::{Outbox, Outgoing};
 use crate::runtime::BoxSleep;
+use crate::websocket::frames::{FrameReceiver, FrameSender, frame_queue};
 
 /// Identifies one WebSocket attached to a session, so the frames and the close of a socket the
 /// session already let go are not reported to it.
@@ -26,7 +27,7 @@ pub(crate) type SocketId = u64;
 pub(crate) type PollReply = Result<Bytes, RequestError>;
 
 /// A WebSocket accepted for a session: its id and the frames to write on it.
-pub(crate) type SocketAttach = (SocketId, async_channel::Receiver<Frame>);
+pub(crate) type SocketAttach = (SocketId, FrameReceiver);
 
 /// Everything that reaches a session task.
 pub(crate) enum Input {
@@ -52,7 +53,7 @@ pub(crate) enum Input {
 /// machine probes only from polling).
 struct SocketLink {
     id: SocketId,
-    frames: async_channel::Sender<Frame>,
+    frames: FrameSender,
 }
 
 /// The state of one session task.
@@ -114,7 +115,7 @@ impl Driver {
     pub(crate) fn attach_socket(&mut self) -> SocketAttach {
         let id = self.next_socket_id;
         self.next_socket_id += 1;
-        let (frames, receiver) = async_channel::bounded(self.shared.config.ws_write_queue);
+        let (frames, receiver) = frame_queue(self.shared.config.ws_write_queue);
         self.socket = Some(SocketLink { id, frames });
         (id, receiver)
     }
@@ -319,7 +320,7 @@ impl Driver {
         let Some(socket) = &self.socket else {
             return;
         };
-        if socket.frames.try_send(frame).is_err() {
+        if !socket.frames.try_send(frame) {
             // The writer is not keeping up (or is gone): give the socket up rather than buffer
             // without bound. The session sees its transport fail.
             self.socket = None;

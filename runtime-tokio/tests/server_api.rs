@@ -343,3 +343,22 @@ async fn the_engine_connection_reports_its_packets_and_its_close() {
     );
     serving.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_larger_than_a_writer_can_take_at_once_reaches_a_reading_client() {
+    // Thousands of emits in one go reach the session as one outbox batch; a client that reads
+    // must get them all, in order, rather than be dropped for being briefly behind.
+    const MESSAGES: usize = 3000;
+    let (io, reasons) = recording_server(SocketIoConfig::default());
+    let (port, serving) = serve(&io).await;
+    let (mut client, _) = RawClient::connect(port, "/").await;
+    for i in 0..MESSAGES {
+        io.emit("burst", &i).unwrap();
+    }
+    for i in 0..MESSAGES {
+        let event = client.next_event().await.expect("the burst");
+        assert_eq!(event, json!(["burst", i]));
+    }
+    assert!(reasons.lock().unwrap().is_empty(), "nobody was disconnected");
+    serving.abort();
+}

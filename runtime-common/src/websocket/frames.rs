@@ -2,6 +2,8 @@
 //! that drains a frame queue. The server's sockets and the client's share them.
 
 use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use bytes::Bytes;
@@ -55,16 +57,71 @@ fn is_abrupt_close(error: &tungstenite::Error) -> bool {
 }
 
 /// Writes the queued frames, batching what is ready before each flush, then closes the socket when
-/// the queue's senders are gone. `true` if writing failed.
+/// the queue ends. `true` if writing failed.
 pub(crate) async fn write_frames(
     mut sink: impl futures_util::Sink<WsMessage, Error = tungstenite::Error> + Unpin,
-    frames: async_channel::Receiver<Frame>,
+    frames: impl futures_util::Stream<Item = Frame>,
 ) -> bool {
     let mut messages = pin!(frames.filter_map(|frame| async move { to_message(frame).map(Ok) }));
     if sink.send_all(&mut messages).await.is_err() {
         return true;
     }
     sink.close().await.is_err()
+}
+
+/// A session's end of its WebSocket's frame queue. The queue is bounded by a count, not by
+/// capacity reserved up front: an idle socket costs no queue memory, and a burst the writer is
+/// draining may use the whole bound.
+pub(crate) struct FrameSender {
+    frames: async_channel::Sender<Frame>,
+    queued: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+/// The writer's end of the frame queue.
+pub(crate) struct FrameReceiver {
+    frames: async_channel::Receiver<Frame>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// A frame queue that holds at most `limit` frames.
+pub(crate) fn frame_queue(limit: usize) -> (FrameSender, FrameReceiver) {
+    let (sender, receiver) = async_channel::unbounded();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let sender = FrameSender {
+        frames: sender,
+        queued: queued.clone(),
+        limit: limit.max(1),
+    };
+    (
+        sender,
+        FrameReceiver {
+            frames: receiver,
+            queued,
+        },
+    )
+}
+
+impl FrameSender {
+    /// Queues `frame`; `false` if the queue is full (the client is not reading) or the writer is
+    /// gone.
+    pub(crate) fn try_send(&self, frame: Frame) -> bool {
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limit {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        self.frames.try_send(frame).is_ok()
+    }
+}
+
+impl FrameReceiver {
+    /// The frames as the writer takes them, each leaving room for another.
+    pub(crate) fn into_stream(self) -> impl futures_util::Stream<Item = Frame> {
+        let FrameReceiver { frames, queued } = self;
+        frames.inspect(move |_| {
+            queued.fetch_sub(1, Ordering::AcqRel);
+        })
+    }
 }
 
 fn to_message(frame: Frame) -> Option<WsMessage> {

@@ -91,7 +91,7 @@ fn accept_socket(
     parts: &mut Parts,
     accept: http::HeaderValue,
     id: SocketId,
-    frames: async_channel::Receiver<engineio_proto::Frame>,
+    frames: frames::FrameReceiver,
     inputs: async_channel::Sender<Input>,
 ) -> Response<ResponseBody> {
     let upgrade = take_upgrade(parts);

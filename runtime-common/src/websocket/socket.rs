@@ -11,13 +11,12 @@ use std::time::Instant;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
-use engineio_proto::Frame;
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::future::{Either, select};
 use futures_util::{Stream, StreamExt};
 use hyper::upgrade::OnUpgrade;
 
-use super::frames::{self, Read, write_frames};
+use super::frames::{self, FrameReceiver, Read, write_frames};
 use super::io::FuturesIo;
 use crate::driver::{Input, SocketId};
 use crate::engine::Shared;
@@ -27,7 +26,7 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     upgrade: OnUpgrade,
     id: SocketId,
-    frames: async_channel::Receiver<Frame>,
+    frames: FrameReceiver,
     inputs: async_channel::Sender<Input>,
 ) {
     let Ok(upgraded) = upgrade.await else {
@@ -49,7 +48,7 @@ pub(crate) async fn run(
     let read_budget = shared.config.ws_read_budget;
     let (sink, stream) = socket.split();
     let reader = pin!(read_frames(stream, id, &inputs));
-    let writer = pin!(write_frames(sink, frames));
+    let writer = pin!(write_frames(sink, frames.into_stream()));
     // Each poll of this task reads at most `ws_read_budget` bytes (see `Budgeted`), and the writer
     // and the grace timer are polled before the reader: a client that never stops sending (a flood
     // of empty fragments makes no message the session could refuse) cannot keep the socket from
