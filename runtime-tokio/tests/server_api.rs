@@ -359,6 +359,9 @@ async fn a_burst_larger_than_a_writer_can_take_at_once_reaches_a_reading_client(
         let event = client.next_event().await.expect("the burst");
         assert_eq!(event, json!(["burst", i]));
     }
-    assert!(reasons.lock().unwrap().is_empty(), "nobody was disconnected");
+    assert!(
+        reasons.lock().unwrap().is_empty(),
+        "nobody was disconnected"
+    );
     serving.abort();
 }
