@@ -69,6 +69,9 @@ pub trait SessionHandler: Send + 'static {
     /// A command from a [`SessionHandle::try_command`], in order with the handle's messages.
     fn on_command(&mut self, _session: &mut SessionContext<'_>, _command: Box<dyn Any + Send>) {}
 
+    /// Everything the session had queued went to its transport (the reference's `drain`).
+    fn on_drain(&mut self, _session: &mut SessionContext<'_>) {}
+
     /// The session is over; called exactly once, last.
     fn on_close(&mut self, _reason: CloseReason) {}
 }

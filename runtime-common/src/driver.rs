@@ -301,18 +301,32 @@ impl Driver {
 
     /// Carries out every pending output, running the handler for events.
     fn drain(&mut self, handler: &mut dyn SessionHandler) {
+        let mut flushed = false;
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::PollResponse(payload) => {
+                    flushed = true;
                     if let Some(get) = self.held_get.take() {
                         let _ = get.send(Ok(payload));
                     }
                 }
-                Output::WsFrame(frame) => self.write_frame(frame),
+                Output::WsFrame(frame) => {
+                    flushed = true;
+                    self.write_frame(frame);
+                }
                 // Dropping the only sender ends the writer, which closes the socket.
                 Output::CloseWebSocket => self.socket = None,
                 Output::Event(event) => self.dispatch(handler, event),
             }
+        }
+        // Everything queued went to the transport: the reference's `drain`.
+        if flushed && !self.session.is_closed() && self.session.queued_packets() == 0 {
+            let mut context = SessionContext {
+                session: &mut self.session,
+                now: self.shared.clock.now(),
+                handle: &self.handle,
+            };
+            handler.on_drain(&mut context);
         }
     }
 

@@ -12,6 +12,7 @@ use super::socket::lock;
 type UpgradeListener = Arc<dyn Fn(Transport) + Send + Sync>;
 type PacketListener = Arc<dyn Fn(&Message) + Send + Sync>;
 type CloseListener = Arc<dyn Fn(CloseReason) + Send + Sync>;
+type DrainListener = Arc<dyn Fn() + Send + Sync>;
 
 /// The Engine.IO connection shared by one client's sockets (`socket.conn`). Cheap to clone.
 #[derive(Clone)]
@@ -27,6 +28,7 @@ pub(crate) struct ConnInner {
 struct Listeners {
     upgrade: Vec<UpgradeListener>,
     packet: Vec<PacketListener>,
+    drain: Vec<DrainListener>,
     close: Vec<CloseListener>,
 }
 
@@ -73,6 +75,12 @@ impl Conn {
         lock(&self.0.listeners).packet.push(Arc::new(listener));
     }
 
+    /// Listens to the moments everything queued for the client has gone to its transport
+    /// (`conn.on("drain")`): a writer waiting for room can go on.
+    pub fn on_drain(&self, listener: impl Fn() + Send + Sync + 'static) {
+        lock(&self.0.listeners).drain.push(Arc::new(listener));
+    }
+
     /// Listens to the end of the connection, with the Engine.IO reason (`conn.on("close")`).
     pub fn on_close(&self, listener: impl Fn(CloseReason) + Send + Sync + 'static) {
         lock(&self.0.listeners).close.push(Arc::new(listener));
@@ -86,7 +94,7 @@ impl Conn {
         }
     }
 
-    /// Whether anyone listens to packets (checked before cloning them on the hot path).
+    /// Tells the packet listeners, if there are any (checked before cloning them on the hot path).
     pub(crate) fn notify_packet(&self, message: &Message) {
         let listeners = {
             let listeners = lock(&self.0.listeners);
@@ -97,6 +105,19 @@ impl Conn {
         };
         for listener in listeners {
             listener(message);
+        }
+    }
+
+    pub(crate) fn notify_drain(&self) {
+        let listeners = {
+            let listeners = lock(&self.0.listeners);
+            if listeners.drain.is_empty() {
+                return;
+            }
+            listeners.drain.clone()
+        };
+        for listener in listeners {
+            listener();
         }
     }
 

@@ -322,6 +322,10 @@ impl SessionHandler for Connection {
         self.conn.notify_upgraded();
     }
 
+    fn on_drain(&mut self, _session: &mut SessionContext<'_>) {
+        self.conn.notify_drain();
+    }
+
     fn poll_timeout(&self) -> Option<Instant> {
         self.machine.poll_timeout()
     }

@@ -108,7 +108,7 @@ impl Socket {
     }
 
     /// The Engine.IO connection under this socket (`socket.conn`), shared with the client's
-    /// sockets in other namespaces: its events and transport.
+    /// sockets in other namespaces: its transport and its upgrade / packet / drain / close events.
     pub fn conn(&self) -> &Conn {
         &self.0.conn
     }
