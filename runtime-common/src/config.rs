@@ -37,6 +37,10 @@ pub struct EngineConfig {
     /// How long a WebSocket the session let go waits for the client's answer to its close frame
     /// before the connection is dropped (default 2 s).
     pub ws_close_grace: Duration,
+    /// The buffer one WebSocket reads into (default 4 KiB): the library zeroes it before every
+    /// read and keeps it for the socket's life, so a small one costs less CPU and idle memory;
+    /// larger messages still arrive, in several reads.
+    pub ws_read_buffer: usize,
     /// How many bytes one WebSocket reads before letting its task's other work (its writer, its
     /// timers) and other tasks run (default 64 KiB). Bounds the work a client sending without
     /// pause can make the server do in one go; a larger budget reads big messages in fewer turns.
@@ -54,6 +58,9 @@ pub struct EngineConfig {
     pub ws_origin_required: bool,
 }
 
+/// The WebSocket read buffer of both ends (see [`EngineConfig::ws_read_buffer`]).
+pub(crate) const WS_READ_BUFFER: usize = 4 * 1024;
+
 /// hyper's smallest read buffer.
 const MIN_HEADER_BYTES: usize = 8 * 1024;
 
@@ -70,6 +77,7 @@ impl Default for EngineConfig {
             max_header_bytes: 64 * 1024,
             ws_close_grace: Duration::from_secs(2),
             ws_read_budget: 64 * 1024,
+            ws_read_buffer: WS_READ_BUFFER,
             cors: None,
             ws_allowed_origins: None,
             ws_origin_required: false,
@@ -109,6 +117,12 @@ impl EngineConfig {
     /// Sets [`EngineConfig::ws_write_queue`] (at least 1).
     pub fn with_ws_write_queue(mut self, ws_write_queue: usize) -> Self {
         self.ws_write_queue = ws_write_queue.max(1);
+        self
+    }
+
+    /// Sets [`EngineConfig::ws_read_buffer`] (at least 1 KiB).
+    pub fn with_ws_read_buffer(mut self, bytes: usize) -> Self {
+        self.ws_read_buffer = bytes.max(1024);
         self
     }
 

@@ -65,6 +65,8 @@ pub(crate) struct Driver {
     request: Option<HandshakeRequest>,
     /// Requests and WebSocket frames (the application's traffic comes through the outbox).
     inputs: Pin<Box<async_channel::Receiver<Input>>>,
+    /// The outbox batch being carried out; its buffer goes back to the outbox for the next one.
+    taken: VecDeque<Outgoing>,
     /// A sender into `inputs`, for the transports attached later.
     input_sender: async_channel::Sender<Input>,
     /// The long-polling GET held open, if any.
@@ -74,10 +76,14 @@ pub(crate) struct Driver {
     sleep: Option<(Instant, BoxSleep)>,
 }
 
+/// Largest outbox batch buffer kept between batches (in items); a bigger one is freed.
+const SPARE_CAPACITY: usize = 256;
+
 enum Wake {
     Input(Input),
-    /// What other tasks handed over; `true` if the outbox overflowed.
-    Outbox(VecDeque<Outgoing>, bool),
+    /// Other tasks handed something over (now in `Driver::taken`); `true` if the outbox
+    /// overflowed.
+    Outbox(bool),
     InputsGone,
     GetAborted,
     Timeout,
@@ -99,6 +105,7 @@ impl Driver {
             request: Some(request),
             inputs: Box::pin(inputs),
             input_sender,
+            taken: VecDeque::new(),
             held_get: None,
             socket: None,
             next_socket_id: 0,
@@ -159,8 +166,13 @@ impl Driver {
                     self.session.handle_poll_aborted(now);
                 }
                 Wake::Input(input) => self.on_input(now, input),
-                Wake::Outbox(items, overflowed) => {
-                    self.on_outbox(now, handler.as_mut(), items);
+                Wake::Outbox(overflowed) => {
+                    let mut items = std::mem::take(&mut self.taken);
+                    self.on_outbox(now, handler.as_mut(), &mut items);
+                    // Kept for the next batch, unless a burst made it large.
+                    if items.capacity() <= SPARE_CAPACITY {
+                        self.taken = items;
+                    }
                     if overflowed {
                         // The client is not keeping up with what the application sends it.
                         self.session.close(now);
@@ -205,8 +217,8 @@ impl Driver {
                     return Poll::Ready(Wake::GetAborted);
                 }
             }
-            if let Poll::Ready((items, overflowed)) = self.handle.outbox.poll_take(cx) {
-                return Poll::Ready(Wake::Outbox(items, overflowed));
+            if let Poll::Ready(overflowed) = self.handle.outbox.poll_take(cx, &mut self.taken) {
+                return Poll::Ready(Wake::Outbox(overflowed));
             }
             match self.inputs.poll_next_unpin(cx) {
                 Poll::Ready(Some(input)) => Poll::Ready(Wake::Input(input)),
@@ -262,9 +274,9 @@ impl Driver {
         &mut self,
         now: Instant,
         handler: &mut dyn SessionHandler,
-        items: VecDeque<Outgoing>,
+        items: &mut VecDeque<Outgoing>,
     ) {
-        for item in items {
+        for item in items.drain(..) {
             match item {
                 Outgoing::Message(message) => {
                     // The handle accepted this message; if the session cannot queue it the client

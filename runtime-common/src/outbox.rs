@@ -103,16 +103,23 @@ impl Outbox {
         }
     }
 
-    /// Takes everything queued, or registers the task to be woken. The flag says the outbox
-    /// overflowed: carry out what was taken, then close the session.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<(VecDeque<Outgoing>, bool)> {
+    /// Moves everything queued into `taken` (empty, its buffer given in exchange so bursts reuse
+    /// memory), or registers the task to be woken. `Ready(true)` says the outbox overflowed: carry
+    /// out what was taken, then close the session.
+    pub(crate) fn poll_take(
+        &self,
+        cx: &mut Context<'_>,
+        taken: &mut VecDeque<Outgoing>,
+    ) -> Poll<bool> {
+        debug_assert!(taken.is_empty());
         self.waker.register(cx.waker());
         let mut state = self.lock();
         let overflowed = std::mem::take(&mut state.overflowed);
         if state.queue.is_empty() && !overflowed {
             return Poll::Pending;
         }
-        Poll::Ready((std::mem::take(&mut state.queue), overflowed))
+        std::mem::swap(&mut state.queue, taken);
+        Poll::Ready(overflowed)
     }
 
     /// The session ended: refuse everything from now on and free what waits.

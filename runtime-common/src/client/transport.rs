@@ -300,6 +300,7 @@ impl Transports {
         }
         let io = self.connect().await.map_err(drop)?;
         let config = WebSocketConfig::default()
+            .read_buffer_size(crate::config::WS_READ_BUFFER)
             .max_message_size(Some(self.max_payload))
             .max_frame_size(Some(self.max_payload));
         let (socket, _response) =

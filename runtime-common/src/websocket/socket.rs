@@ -37,6 +37,7 @@ pub(crate) async fn run(
     // `max_payload`) decides what the session does about it.
     let limit = shared.config.server.max_payload;
     let config = WebSocketConfig::default()
+        .read_buffer_size(shared.config.ws_read_buffer)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let budget = Arc::new(AtomicUsize::new(0));
