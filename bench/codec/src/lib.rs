@@ -1,0 +1,1 @@
+//! Nothing here: the codec comparisons are the criterion benchmark in `benches/codec.rs`.
