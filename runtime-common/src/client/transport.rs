@@ -12,8 +12,8 @@ use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use bytes::Bytes;
 use engineio_proto::Frame;
 use engineio_proto::client::TransportFailure;
+use futures_util::Stream;
 use futures_util::future::{Either, select};
-use futures_util::{Stream, StreamExt};
 use http::{HeaderMap, Method, Request, header};
 use http_body_util::{BodyExt, Full, Limited};
 
@@ -22,7 +22,7 @@ use super::handle::lock;
 use super::url::Target;
 use crate::runtime::Runtime;
 use crate::websocket::FuturesIo;
-use crate::websocket::frames::{self, Read, write_frames};
+use crate::websocket::frames::{self, write_frames};
 
 /// How long one HTTP request (connect, send, whole body) may take. A held GET is answered by the
 /// server within its ping interval; this only catches a peer that went silent.
@@ -313,21 +313,11 @@ impl Transports {
 
 /// Feeds frames to the driver until the socket ends; `true` if it failed rather than closed.
 async fn read_frames(
-    mut stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
+    stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
     engine: u64,
     inputs: &async_channel::Sender<Input>,
 ) -> bool {
-    while let Some(message) = stream.next().await {
-        let frame = match frames::read(message) {
-            Read::Frame(frame) => frame,
-            Read::Skip => continue,
-            Read::Closed => return false,
-            Read::Failed => return true,
-        };
-        // Waiting here when the driver's queue is full is the backpressure on a fast server.
-        if inputs.send(Input::WsFrame { engine, frame }).await.is_err() {
-            return false;
-        }
-    }
-    true
+    let deliver =
+        |frame| async move { inputs.send(Input::WsFrame { engine, frame }).await.is_ok() };
+    frames::read_frames(stream, deliver).await.unwrap_or(true)
 }

@@ -1,6 +1,7 @@
 //! Engine.IO frames over the WebSocket library, for both ends: what a read means, and the writer
 //! that drains a frame queue. The server's sockets and the client's share them.
 
+use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use bytes::Bytes;
 use engineio_proto::{Frame, Utf8Bytes};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{SinkExt, Stream, StreamExt};
 
 /// What one read from the WebSocket library means for the Engine.IO session.
-pub(crate) enum Read {
+enum Read {
     /// A data frame for the session.
     Frame(Frame),
     /// A control frame, answered by the library: nothing for the session.
@@ -23,7 +24,7 @@ pub(crate) enum Read {
 }
 
 /// Classifies one item of the library's message stream.
-pub(crate) fn read(message: Result<WsMessage, tungstenite::Error>) -> Read {
+fn read(message: Result<WsMessage, tungstenite::Error>) -> Read {
     match message {
         Ok(WsMessage::Text(text)) => match Utf8Bytes::try_from_bytes(Bytes::from(text)) {
             Ok(text) => Read::Frame(Frame::Text(text)),
@@ -35,6 +36,29 @@ pub(crate) fn read(message: Result<WsMessage, tungstenite::Error>) -> Read {
         Err(error) if is_abrupt_close(&error) => Read::Closed,
         Err(_) => Read::Failed,
     }
+}
+
+/// Reads the socket, handing each data frame to `deliver` (which resolves `false` once its receiver
+/// is gone, and may wait: that is the backpressure on a fast peer), until the socket ends:
+/// `Some(failed)` when it closed, failed or nobody listens any more, `None` when the stream just
+/// ended.
+pub(crate) async fn read_frames<F: Future<Output = bool>>(
+    mut stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
+    mut deliver: impl FnMut(Frame) -> F,
+) -> Option<bool> {
+    while let Some(message) = stream.next().await {
+        match read(message) {
+            Read::Frame(frame) => {
+                if !deliver(frame).await {
+                    return Some(false);
+                }
+            }
+            Read::Skip => {}
+            Read::Closed => return Some(false),
+            Read::Failed => return Some(true),
+        }
+    }
+    None
 }
 
 /// Whether a read error only says the connection ended (reset, EOF, no closing handshake), as

@@ -12,11 +12,11 @@ use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use futures_io::{AsyncRead, AsyncWrite};
+use futures_util::Stream;
 use futures_util::future::{Either, select};
-use futures_util::{Stream, StreamExt};
 use hyper::upgrade::OnUpgrade;
 
-use super::frames::{self, FrameReceiver, Read, write_frames};
+use super::frames::{self, FrameReceiver, write_frames};
 use super::io::FuturesIo;
 use crate::driver::{Input, SocketId};
 use crate::engine::Shared;
@@ -72,23 +72,12 @@ pub(crate) async fn run(
 
 /// Feeds frames to the session until the socket ends; `true` if it failed rather than closed.
 async fn read_frames(
-    mut stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
+    stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
     id: SocketId,
     inputs: &async_channel::Sender<Input>,
 ) -> bool {
-    while let Some(message) = stream.next().await {
-        let frame = match frames::read(message) {
-            Read::Frame(frame) => frame,
-            Read::Skip => continue,
-            Read::Closed => return false,
-            Read::Failed => return true,
-        };
-        // Waiting here when the session's queue is full is the backpressure on a fast sender.
-        if inputs.send(Input::WsFrame(id, frame)).await.is_err() {
-            return false;
-        }
-    }
-    false
+    let deliver = |frame| async move { inputs.send(Input::WsFrame(id, frame)).await.is_ok() };
+    frames::read_frames(stream, deliver).await.unwrap_or(false)
 }
 
 /// Runs `future`, allowing its socket reads `amount` bytes per poll (see [`Budgeted`]).
