@@ -28,6 +28,15 @@ impl Utf8Bytes {
         Ok(Utf8Bytes(bytes))
     }
 
+    /// Wraps `bytes` without checking them, for bytes another type already guarantees to be UTF-8
+    /// (a WebSocket library's text message, say): checking again would cost a pass per message.
+    ///
+    /// # Safety
+    /// `bytes` must be valid UTF-8.
+    pub unsafe fn from_bytes_unchecked(bytes: Bytes) -> Self {
+        Utf8Bytes(bytes)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor checks or guarantees UTF-8, and `Bytes` is immutable.

@@ -15,8 +15,10 @@ pub struct EngineConfig {
     pub path: String,
     /// The protocol settings: heartbeat, `max_payload`, transports, upgrades, queue bound.
     pub server: ServerConfig,
-    /// Bound on the inputs (requests, WebSocket frames, application commands) waiting for one
-    /// session's task (default 64). HTTP handlers and WebSocket readers wait for room.
+    /// Bound on the HTTP requests (long-polling GETs and POST chunks, upgrade requests) waiting
+    /// for one session's task (default 8: a client has at most a GET, a POST and an upgrade in
+    /// flight). Handlers wait for room. WebSocket frames do not pass through it: the session's task
+    /// reads its socket itself.
     pub input_queue: usize,
     /// Bound on what the application hands one session through its
     /// [`SessionHandle`](crate::SessionHandle)s and has not been taken yet (default 4096 items;
@@ -69,7 +71,7 @@ impl Default for EngineConfig {
         EngineConfig {
             path: "/engine.io/".into(),
             server: ServerConfig::default(),
-            input_queue: 64,
+            input_queue: 8,
             outbox_limit: 4096,
             ws_write_queue: 4096,
             header_read_timeout: Duration::from_secs(30),

@@ -11,6 +11,7 @@ use hyper::service::service_fn;
 use crate::app::PeerAddr;
 use crate::routes::Routes;
 use crate::runtime::HyperTimer;
+use crate::websocket::{self, Unwrapper};
 
 /// Serves HTTP/1.1 requests (and WebSocket upgrades) on `io` until the client closes it: `routes`
 /// is an [`Engine`](crate::Engine), a [`SocketIo`](crate::server::SocketIo) or several of them
@@ -30,6 +31,10 @@ where
         let routes = routes.clone();
         if let Some(peer) = peer {
             request.extensions_mut().insert(PeerAddr(peer));
+        }
+        if websocket::is_upgrade_request(request.headers()) {
+            // A WebSocket takes `io` back from hyper, without hyper's read buffer.
+            request.extensions_mut().insert(Unwrapper::of::<I>());
         }
         async move { Ok::<_, Infallible>(routes.handle(request).await) }
     });

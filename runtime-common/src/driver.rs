@@ -1,9 +1,9 @@
 //! One task per session: owns the [`ServerSession`], feeds it inputs and time, carries out its outputs
-//! and runs the application's handler in between.
+//! and runs the application's handler in between. The session's WebSocket is polled by this task
+//! too, so a frame costs no hop between tasks; long-polling requests arrive through its inbox.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -11,25 +11,20 @@ use bytes::Bytes;
 use engineio_proto::server::{Event, Output, PostError, ServerSession};
 use engineio_proto::{Frame, Instant, RequestError};
 use futures_channel::oneshot;
-use futures_util::StreamExt;
+use hyper::upgrade::OnUpgrade;
 
 use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
 use crate::engine::Shared;
+use crate::inbox::Inbox;
 use crate::outbox::{Outbox, Outgoing};
 use crate::runtime::BoxSleep;
-use crate::websocket::frames::{FrameReceiver, FrameSender, frame_queue};
-
-/// Identifies one WebSocket attached to a session, so the frames and the close of a socket the
-/// session already let go are not reported to it.
-pub(crate) type SocketId = u64;
+use crate::websocket::{Ended, Unwrapper, WsLink};
 
 /// The answer to a long-polling GET: the payload, or the protocol error.
 pub(crate) type PollReply = Result<Bytes, RequestError>;
 
-/// A WebSocket accepted for a session: its id and the frames to write on it.
-pub(crate) type SocketAttach = (SocketId, FrameReceiver);
-
-/// Everything that reaches a session task.
+/// Everything that reaches a session task from other tasks, except the application's traffic
+/// (which comes through the outbox).
 pub(crate) enum Input {
     /// A long-polling GET, answered through the sender (held until there is something to send).
     Poll(oneshot::Sender<PollReply>),
@@ -41,19 +36,15 @@ pub(crate) enum Input {
     PostEnd(oneshot::Sender<Result<(), PostError>>),
     /// The POST's connection failed before its body ended.
     PostAborted,
-    /// A WebSocket upgrade request for this session (the probe of a polling session).
-    Upgrade(oneshot::Sender<Result<SocketAttach, RequestError>>),
-    /// A frame read from a WebSocket.
-    WsFrame(SocketId, Frame),
-    /// A WebSocket ended; `true` if it failed rather than closed cleanly.
-    WsClosed(SocketId, bool),
+    /// A WebSocket upgrade request for this session (the probe of a polling session): the
+    /// connection hyper hands over once the answer is `Ok` and the `101` is sent.
+    Upgrade(WsUpgrade, oneshot::Sender<Result<(), RequestError>>),
 }
 
-/// The session's WebSocket (the probe while upgrading, else the main one; never both: the protocol
-/// machine probes only from polling).
-struct SocketLink {
-    id: SocketId,
-    frames: FrameSender,
+/// A WebSocket connection on its way from hyper to a session.
+pub(crate) struct WsUpgrade {
+    pub(crate) upgrade: OnUpgrade,
+    pub(crate) unwrapper: Option<Unwrapper>,
 }
 
 /// The state of one session task.
@@ -61,18 +52,15 @@ pub(crate) struct Driver {
     shared: Arc<Shared>,
     session: ServerSession,
     handle: SessionHandle,
-    /// The handshake request, until the application has seen it.
-    request: Option<HandshakeRequest>,
-    /// Requests and WebSocket frames (the application's traffic comes through the outbox).
-    inputs: Pin<Box<async_channel::Receiver<Input>>>,
+    /// Long-polling and upgrade requests.
+    inbox: Arc<Inbox>,
     /// The outbox batch being carried out; its buffer goes back to the outbox for the next one.
     taken: VecDeque<Outgoing>,
-    /// A sender into `inputs`, for the transports attached later.
-    input_sender: async_channel::Sender<Input>,
     /// The long-polling GET held open, if any.
     held_get: Option<oneshot::Sender<PollReply>>,
-    socket: Option<SocketLink>,
-    next_socket_id: SocketId,
+    /// The session's WebSocket: the probe while upgrading, else the main one; never both, as the
+    /// protocol machine probes only from polling.
+    socket: Option<WsLink>,
     sleep: Option<(Instant, BoxSleep)>,
 }
 
@@ -81,10 +69,13 @@ const SPARE_CAPACITY: usize = 256;
 
 enum Wake {
     Input(Input),
+    /// The WebSocket read a frame.
+    WsFrame(Frame),
+    /// The WebSocket ended.
+    WsEnded(Ended),
     /// Other tasks handed something over (now in `Driver::taken`); `true` if the outbox
     /// overflowed.
     Outbox(bool),
-    InputsGone,
     GetAborted,
     Timeout,
 }
@@ -94,21 +85,16 @@ impl Driver {
         shared: Arc<Shared>,
         session: ServerSession,
         handle: SessionHandle,
-        request: HandshakeRequest,
-        inputs: async_channel::Receiver<Input>,
-        input_sender: async_channel::Sender<Input>,
+        inbox: Arc<Inbox>,
     ) -> Self {
         Driver {
             shared,
             session,
             handle,
-            request: Some(request),
-            inputs: Box::pin(inputs),
-            input_sender,
+            inbox,
             taken: VecDeque::new(),
             held_get: None,
             socket: None,
-            next_socket_id: 0,
             sleep: None,
         }
     }
@@ -118,29 +104,24 @@ impl Driver {
         self.held_get = Some(reply);
     }
 
-    /// Attaches a new WebSocket and returns its id and the receiving end of its frame queue.
-    pub(crate) fn attach_socket(&mut self) -> SocketAttach {
-        let id = self.next_socket_id;
-        self.next_socket_id += 1;
-        let (frames, receiver) = frame_queue(self.shared.config.ws_write_queue);
-        self.socket = Some(SocketLink { id, frames });
-        (id, receiver)
+    /// Attaches the WebSocket that `upgrade` will hand over.
+    pub(crate) fn attach_socket(&mut self, upgrade: WsUpgrade) {
+        self.socket = Some(WsLink::new(
+            &self.shared,
+            upgrade.upgrade,
+            upgrade.unwrapper,
+        ));
+    }
+
+    /// Lets the WebSocket go: it finishes its closing handshake on its own.
+    fn release_socket(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            socket.close(&self.shared);
+        }
     }
 
     /// Runs the session to its end, then removes it from the table.
-    pub(crate) async fn run(mut self) {
-        let mut handler = {
-            let mut context = SessionContext {
-                session: &mut self.session,
-                now: self.shared.clock.now(),
-                handle: &self.handle,
-            };
-            let request = self
-                .request
-                .take()
-                .expect("the handshake request is kept until here");
-            self.shared.app.on_open(&mut context, &request)
-        };
+    async fn run(&mut self, mut handler: Box<dyn SessionHandler>) {
         loop {
             self.drain(handler.as_mut());
             if self.session.is_closed() {
@@ -166,6 +147,11 @@ impl Driver {
                     self.session.handle_poll_aborted(now);
                 }
                 Wake::Input(input) => self.on_input(now, input),
+                Wake::WsFrame(frame) => self.session.handle_ws_frame(now, frame),
+                Wake::WsEnded(ended) => {
+                    self.release_socket();
+                    self.session.handle_ws_closed(now, ended == Ended::Failed);
+                }
                 Wake::Outbox(overflowed) => {
                     let mut items = std::mem::take(&mut self.taken);
                     self.on_outbox(now, handler.as_mut(), &mut items);
@@ -178,19 +164,18 @@ impl Driver {
                         self.session.close(now);
                     }
                 }
-                // Unreachable while the table holds a sender, but never leave a session dangling.
-                Wake::InputsGone => self.session.close(now),
             }
         }
         self.shared.sessions.remove(self.handle.sid());
         self.handle.outbox.close();
+        self.release_socket();
         // Requests queued meanwhile see their reply sender dropped: they answer "unknown sid".
-        self.inputs.close();
+        self.inbox.close();
     }
 
     /// Waits for the next thing to do. The deadline (the session's or the handler's, whichever is
     /// first) and an aborted GET are checked before inputs, so a flood of inputs cannot starve the
-    /// heartbeat.
+    /// heartbeat; the socket's writes go before the outbox, so a burst is written while it arrives.
     async fn wait(&mut self, handler_deadline: Option<Instant>) -> Wake {
         let deadline = match (self.session.poll_timeout(), handler_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -206,27 +191,48 @@ impl Driver {
             });
         }
         poll_fn(|cx| {
-            if let Some((_, sleep)) = &mut self.sleep {
-                if sleep.as_mut().poll(cx).is_ready() {
-                    self.sleep = None;
-                    return Poll::Ready(Wake::Timeout);
-                }
+            if let Some(socket) = &mut self.socket {
+                socket.begin_poll();
             }
-            if let Some(get) = &mut self.held_get {
-                if get.poll_canceled(cx).is_ready() {
-                    return Poll::Ready(Wake::GetAborted);
-                }
+            let wake = self.poll_wake(cx);
+            if wake.is_pending()
+                && let Some(socket) = &mut self.socket
+            {
+                socket.end_poll_pending();
             }
-            if let Poll::Ready(overflowed) = self.handle.outbox.poll_take(cx, &mut self.taken) {
-                return Poll::Ready(Wake::Outbox(overflowed));
-            }
-            match self.inputs.poll_next_unpin(cx) {
-                Poll::Ready(Some(input)) => Poll::Ready(Wake::Input(input)),
-                Poll::Ready(None) => Poll::Ready(Wake::InputsGone),
-                Poll::Pending => Poll::Pending,
-            }
+            wake
         })
         .await
+    }
+
+    fn poll_wake(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Wake> {
+        if let Some((_, sleep)) = &mut self.sleep {
+            if sleep.as_mut().poll(cx).is_ready() {
+                self.sleep = None;
+                return Poll::Ready(Wake::Timeout);
+            }
+        }
+        if let Some(get) = &mut self.held_get {
+            if get.poll_canceled(cx).is_ready() {
+                return Poll::Ready(Wake::GetAborted);
+            }
+        }
+        if let Some(socket) = &mut self.socket {
+            if let Poll::Ready(ended) = socket.poll_write(cx) {
+                return Poll::Ready(Wake::WsEnded(ended));
+            }
+        }
+        if let Poll::Ready(overflowed) = self.handle.outbox.poll_take(cx, &mut self.taken) {
+            return Poll::Ready(Wake::Outbox(overflowed));
+        }
+        if let Some(socket) = &mut self.socket {
+            match socket.poll_read(cx) {
+                Poll::Ready(Ok(frame)) => return Poll::Ready(Wake::WsFrame(frame)),
+                Poll::Ready(Err(ended)) => return Poll::Ready(Wake::WsEnded(ended)),
+                Poll::Pending => {}
+            }
+        }
+        self.inbox.poll_next(cx).map(Wake::Input)
     }
 
     fn on_input(&mut self, now: Instant, input: Input) {
@@ -247,23 +253,12 @@ impl Driver {
                 let _ = reply.send(self.session.handle_post_end(now));
             }
             Input::PostAborted => self.session.handle_post_aborted(now),
-            Input::Upgrade(reply) => {
-                let answer = self
-                    .session
-                    .handle_upgrade_request(now)
-                    .map(|()| self.attach_socket());
+            Input::Upgrade(upgrade, reply) => {
+                let answer = self.session.handle_upgrade_request(now);
+                if answer.is_ok() {
+                    self.attach_socket(upgrade);
+                }
                 let _ = reply.send(answer);
-            }
-            Input::WsFrame(id, frame) => {
-                if self.owns_socket(id) {
-                    self.session.handle_ws_frame(now, frame);
-                }
-            }
-            Input::WsClosed(id, error) => {
-                if self.owns_socket(id) {
-                    self.socket = None;
-                    self.session.handle_ws_closed(now, error);
-                }
             }
         }
     }
@@ -307,10 +302,6 @@ impl Driver {
         }
     }
 
-    fn owns_socket(&self, id: SocketId) -> bool {
-        self.socket.as_ref().is_some_and(|socket| socket.id == id)
-    }
-
     /// Carries out every pending output, running the handler for events.
     fn drain(&mut self, handler: &mut dyn SessionHandler) {
         let mut flushed = false;
@@ -326,8 +317,7 @@ impl Driver {
                     flushed = true;
                     self.write_frame(frame);
                 }
-                // Dropping the only sender ends the writer, which closes the socket.
-                Output::CloseWebSocket => self.socket = None,
+                Output::CloseWebSocket => self.release_socket(),
                 Output::Event(event) => self.dispatch(handler, event),
             }
         }
@@ -343,13 +333,13 @@ impl Driver {
     }
 
     fn write_frame(&mut self, frame: Frame) {
-        let Some(socket) = &self.socket else {
+        let Some(socket) = &mut self.socket else {
             return;
         };
-        if !socket.frames.try_send(frame) {
-            // The writer is not keeping up (or is gone): give the socket up rather than buffer
-            // without bound. The session sees its transport fail.
-            self.socket = None;
+        if !socket.send(frame) {
+            // The client is not reading: give the socket up rather than buffer without bound.
+            // The session sees its transport fail.
+            self.release_socket();
             let now = self.shared.clock.now();
             self.session.handle_ws_closed(now, true);
         }
@@ -372,16 +362,16 @@ impl Driver {
 
 impl Driver {
     /// Creates session `sid`, registers it in the table and returns its task's state, not yet
-    /// running (attach the first transport, then spawn [`Driver::run`]). `None` if the sid is taken.
+    /// running (attach the first transport, then [`spawn`](Self::spawn) it). `None` if the sid is
+    /// taken.
     pub(crate) fn open(
         shared: &Arc<Shared>,
         sid: String,
         transport: engineio_proto::Transport,
-        request: HandshakeRequest,
     ) -> Option<Driver> {
         let sid: Arc<str> = sid.into();
-        let (sender, inputs) = async_channel::bounded(shared.config.input_queue);
-        if !shared.sessions.insert(sid.clone(), sender.clone()) {
+        let inbox = Arc::new(Inbox::new(shared.config.input_queue));
+        if !shared.sessions.insert(sid.clone(), inbox.clone()) {
             return None;
         }
         let now = shared.clock.now();
@@ -390,24 +380,23 @@ impl Driver {
             sid,
             outbox: Arc::new(Outbox::new(shared.config.outbox_limit)),
         };
-        Some(Driver::new(
-            shared.clone(),
-            session,
-            handle,
-            request,
-            inputs,
-            sender,
-        ))
+        Some(Driver::new(shared.clone(), session, handle, inbox))
     }
 
-    /// A sender into this session's inputs, for a transport that feeds it.
-    pub(crate) fn input_sender(&self) -> async_channel::Sender<Input> {
-        self.input_sender.clone()
-    }
-
-    /// Spawns [`Driver::run`] on the engine's runtime.
-    pub(crate) fn spawn(self) {
+    /// Opens the application's handler for the session with the request that opened it, then
+    /// spawns the session's task. The handler is opened here, not in the task, so the request is
+    /// not kept in the task's memory for the session's life.
+    pub(crate) fn spawn(mut self, request: &HandshakeRequest) {
+        let handler = {
+            let mut context = SessionContext {
+                session: &mut self.session,
+                now: self.shared.clock.now(),
+                handle: &self.handle,
+            };
+            self.shared.app.on_open(&mut context, request)
+        };
         let runtime = self.shared.runtime.clone();
-        runtime.spawn(Box::pin(self.run()));
+        // `run` borrows the driver, so the task holds one copy of it, not the argument and a local.
+        runtime.spawn(Box::pin(async move { self.run(handler).await }));
     }
 }

@@ -268,18 +268,16 @@ impl Engine {
             }
             Route::Session { sid, .. } => sid.to_owned(),
         };
-        let Some(inputs) = shared.sessions.get(&sid) else {
+        let Some(inbox) = shared.sessions.get(&sid) else {
             return Err(Refusal::unknown_sid(&sid));
         };
         let response = match (transport, method) {
-            (Transport::Polling, Method::Get) => polling::poll(&sid, &inputs).await?,
-            (Transport::Polling, Method::Post) => polling::post(&sid, &inputs, body).await?,
+            (Transport::Polling, Method::Get) => polling::poll(&sid, &inbox).await?,
+            (Transport::Polling, Method::Post) => polling::post(&sid, &inbox, body).await?,
             (Transport::Polling, _) => {
                 return Err(Refusal::new(ErrorCode::BadRequest, ErrorContext::Session));
             }
-            (Transport::WebSocket, _) => {
-                websocket::upgrade_session(shared, &sid, inputs, parts).await?
-            }
+            (Transport::WebSocket, _) => websocket::upgrade_session(&sid, &inbox, parts).await?,
         };
         Ok((response, false))
     }

@@ -25,6 +25,7 @@ mod driver;
 mod echo;
 mod engine;
 mod http;
+mod inbox;
 mod io_adapter;
 mod outbox;
 mod routes;

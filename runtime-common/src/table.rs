@@ -1,19 +1,19 @@
-//! The table of live sessions: sid -> the sender into that session's task.
+//! The table of live sessions: sid -> that session's inbox.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::driver::Input;
+use crate::inbox::Inbox;
 
 /// Live sessions by sid. The lock guards only map operations and is never held across an await:
-/// callers clone the sender out and release it.
+/// callers clone the inbox out and release it.
 #[derive(Default)]
 pub(crate) struct SessionTable {
-    sessions: Mutex<HashMap<Arc<str>, async_channel::Sender<Input>>>,
+    sessions: Mutex<HashMap<Arc<str>, Arc<Inbox>>>,
 }
 
 impl SessionTable {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, async_channel::Sender<Input>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Inbox>>> {
         // A panic while holding this lock cannot leave the map half-updated (each operation is one
         // map call), so a poisoned lock is still consistent.
         self.sessions
@@ -21,18 +21,18 @@ impl SessionTable {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// The sender into session `sid`, if it is live.
-    pub(crate) fn get(&self, sid: &str) -> Option<async_channel::Sender<Input>> {
+    /// The inbox of session `sid`, if it is live.
+    pub(crate) fn get(&self, sid: &str) -> Option<Arc<Inbox>> {
         self.lock().get(sid).cloned()
     }
 
     /// Registers a session; `false` (and nothing changes) if the sid is taken.
-    pub(crate) fn insert(&self, sid: Arc<str>, inputs: async_channel::Sender<Input>) -> bool {
+    pub(crate) fn insert(&self, sid: Arc<str>, inbox: Arc<Inbox>) -> bool {
         let mut sessions = self.lock();
         if sessions.contains_key(&sid) {
             return false;
         }
-        sessions.insert(sid, inputs);
+        sessions.insert(sid, inbox);
         true
     }
 

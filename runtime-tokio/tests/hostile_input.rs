@@ -1540,3 +1540,34 @@ async fn header_limits_are_configurable() {
     assert!(conn.try_send(&request("GET", target, &few)).await);
     assert_eq!(conn.response().await.status, 200, "5 headers are fine");
 }
+
+/// Not an attack, but a client that does not wait: frames sent in the same write as the upgrade
+/// request reach the session. They sit in hyper's read buffer when it hands the connection over,
+/// and the WebSocket, which takes the raw connection back without that buffer, must read them
+/// first. Both for a WebSocket handshake and for the probe of a polling session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_sent_with_the_upgrade_request_are_read() {
+    let server = serve(echo_server(config())).await;
+
+    let mut conn = server.connect().await;
+    let mut bytes = ws_request("/socket.io/?EIO=4&transport=websocket", &[]);
+    bytes.extend(frame(true, 0, TEXT, b"40", true));
+    bytes.extend(frame(true, 0, TEXT, b"4242[\"echo\",\"early\"]", true));
+    conn.send(&bytes).await;
+    assert_eq!(conn.response().await.status, 101);
+    assert!(conn.message().await.starts_with("0{"));
+    assert!(conn.message().await.starts_with("40{\"sid\":"));
+    assert_eq!(conn.message().await, "4342[\"early\"]");
+    assert_still_served(&mut conn).await;
+
+    let sid = server.polling_session("/socket.io/").await;
+    let mut probe = server.connect().await;
+    let mut bytes = ws_request(
+        &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
+        &[],
+    );
+    bytes.extend(frame(true, 0, TEXT, b"2probe", true));
+    probe.send(&bytes).await;
+    assert_eq!(probe.response().await.status, 101);
+    assert_eq!(probe.message().await, "3probe");
+}

@@ -4,8 +4,8 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
-use engineio_proto::Transport;
 use engineio_proto::server::PostError;
+use engineio_proto::{ErrorCode, Transport};
 use futures_channel::oneshot;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
@@ -13,8 +13,10 @@ use http_body_util::BodyExt;
 use crate::app::HandshakeRequest;
 use crate::driver::{Driver, Input, PollReply};
 use crate::engine::{ResponseBody, Shared};
-use crate::http::refusal::Refusal;
+use crate::http::refusal::{ErrorContext, Refusal};
 use crate::http::response;
+use crate::inbox::Inbox;
+use crate::outbox::Refused;
 
 /// What a long-polling request gets: a response (the transport's, or a bare status such as 413),
 /// or a protocol error for the engine to report.
@@ -26,22 +28,30 @@ pub(crate) async fn handshake(
     sid: String,
     request: HandshakeRequest,
 ) -> Answer {
-    let Some(mut driver) = Driver::open(shared, sid.clone(), Transport::Polling, request) else {
+    let Some(mut driver) = Driver::open(shared, sid.clone(), Transport::Polling) else {
         return Ok(response::internal_error());
     };
     let (reply, answer) = oneshot::channel();
     driver.hold_get(reply);
-    driver.spawn();
+    driver.spawn(&request);
     poll_answer(&sid, answer.await.ok())
 }
 
 /// A GET on a session: held by the session task until it has something to send.
-pub(crate) async fn poll(sid: &str, inputs: &async_channel::Sender<Input>) -> Answer {
+pub(crate) async fn poll(sid: &str, inbox: &Inbox) -> Answer {
     let (reply, answer) = oneshot::channel();
-    if inputs.send(Input::Poll(reply)).await.is_err() {
-        return Err(Refusal::unknown_sid(sid));
-    }
+    inbox
+        .push(Input::Poll(reply))
+        .map_err(|refused| refusal(sid, refused))?;
     poll_answer(sid, answer.await.ok())
+}
+
+/// The protocol error for a request the session's inbox refused.
+pub(crate) fn refusal(sid: &str, refused: Refused) -> Refusal {
+    match refused {
+        Refused::Closed => Refusal::unknown_sid(sid),
+        Refused::Full => Refusal::new(ErrorCode::BadRequest, ErrorContext::Session),
+    }
 }
 
 fn poll_answer(sid: &str, answer: Option<PollReply>) -> Answer {
@@ -55,17 +65,17 @@ fn poll_answer(sid: &str, answer: Option<PollReply>) -> Answer {
 
 /// A POST on a session: its body is handed over frame by frame, so an oversized body is refused with
 /// 413 as soon as it crosses `max_payload`, without reading the rest.
-pub(crate) async fn post<B>(sid: &str, inputs: &async_channel::Sender<Input>, body: B) -> Answer
+pub(crate) async fn post<B>(sid: &str, inbox: &Inbox, body: B) -> Answer
 where
     B: http_body::Body,
 {
-    match ask(inputs, Input::PostStart).await {
-        None => return Err(Refusal::unknown_sid(sid)),
-        Some(Err(error)) => return Err(Refusal::session(error)),
-        Some(Ok(())) => {}
+    match ask(inbox, Input::PostStart).await {
+        Err(refused) => return Err(refusal(sid, refused)),
+        Ok(Err(error)) => return Err(Refusal::session(error)),
+        Ok(Ok(())) => {}
     }
     let mut in_flight = PostInFlight {
-        inputs,
+        inbox,
         ended: false,
     };
     let mut body = pin!(body);
@@ -80,23 +90,23 @@ where
             continue; // trailers carry nothing for Engine.IO
         };
         let chunk: Bytes = data.copy_to_bytes(data.remaining());
-        match ask(inputs, |reply| Input::PostData(chunk, reply)).await {
-            Some(Ok(())) => {}
-            Some(Err(error)) => {
+        match ask(inbox, |reply| Input::PostData(chunk, reply)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
                 in_flight.ended = true;
                 return Ok(post_error(error));
             }
-            None => {
+            Err(refused) => {
                 in_flight.ended = true;
-                return Err(Refusal::unknown_sid(sid));
+                return Err(refusal(sid, refused));
             }
         }
     }
     in_flight.ended = true;
-    match ask(inputs, Input::PostEnd).await {
-        Some(Ok(())) => Ok(response::post_ok()),
-        Some(Err(error)) => Ok(post_error(error)),
-        None => Err(Refusal::unknown_sid(sid)),
+    match ask(inbox, Input::PostEnd).await {
+        Ok(Ok(())) => Ok(response::post_ok()),
+        Ok(Err(error)) => Ok(post_error(error)),
+        Err(refused) => Err(refusal(sid, refused)),
     }
 }
 
@@ -104,28 +114,28 @@ fn post_error(error: PostError) -> Response<ResponseBody> {
     response::status(StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
 }
 
-/// Sends a request to the session task and waits for its answer; `None` if the session is gone.
+/// Hands a request to the session task and waits for its answer.
 async fn ask<T>(
-    inputs: &async_channel::Sender<Input>,
+    inbox: &Inbox,
     input: impl FnOnce(oneshot::Sender<T>) -> Input,
-) -> Option<T> {
+) -> Result<T, Refused> {
     let (reply, answer) = oneshot::channel();
-    inputs.send(input(reply)).await.ok()?;
-    answer.await.ok()
+    inbox.push(input(reply))?;
+    // A dropped reply: the session ended before answering.
+    answer.await.map_err(|_| Refused::Closed)
 }
 
 /// Tells the session its POST was abandoned if the request handler stops (error, or its connection
 /// dropped and the handler future with it) before the body ended.
 struct PostInFlight<'a> {
-    inputs: &'a async_channel::Sender<Input>,
+    inbox: &'a Inbox,
     ended: bool,
 }
 
 impl Drop for PostInFlight<'_> {
     fn drop(&mut self) {
         if !self.ended {
-            // Best effort: with the queue full the session notices through its heartbeat instead.
-            let _ = self.inputs.try_send(Input::PostAborted);
+            self.inbox.push_always(Input::PostAborted);
         }
     }
 }

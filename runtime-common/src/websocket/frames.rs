@@ -3,8 +3,6 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_tungstenite::tungstenite::{self, Message as WsMessage};
 use bytes::Bytes;
@@ -12,7 +10,7 @@ use engineio_proto::{Frame, Utf8Bytes};
 use futures_util::{SinkExt, Stream, StreamExt};
 
 /// What one read from the WebSocket library means for the Engine.IO session.
-enum Read {
+pub(crate) enum Read {
     /// A data frame for the session.
     Frame(Frame),
     /// A control frame, answered by the library: nothing for the session.
@@ -24,12 +22,12 @@ enum Read {
 }
 
 /// Classifies one item of the library's message stream.
-fn read(message: Result<WsMessage, tungstenite::Error>) -> Read {
+pub(crate) fn read(message: Result<WsMessage, tungstenite::Error>) -> Read {
     match message {
-        Ok(WsMessage::Text(text)) => match Utf8Bytes::try_from_bytes(Bytes::from(text)) {
-            Ok(text) => Read::Frame(Frame::Text(text)),
-            Err(_) => Read::Failed,
-        },
+        // SAFETY: the library checked the text message's UTF-8.
+        Ok(WsMessage::Text(text)) => Read::Frame(Frame::Text(unsafe {
+            Utf8Bytes::from_bytes_unchecked(Bytes::from(text))
+        })),
         Ok(WsMessage::Binary(data)) => Read::Frame(Frame::Binary(data)),
         Ok(WsMessage::Close(_)) => Read::Closed,
         Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => Read::Skip,
@@ -86,73 +84,21 @@ pub(crate) async fn write_frames(
     mut sink: impl futures_util::Sink<WsMessage, Error = tungstenite::Error> + Unpin,
     frames: impl futures_util::Stream<Item = Frame>,
 ) -> bool {
-    let mut messages = pin!(frames.filter_map(|frame| async move { to_message(frame).map(Ok) }));
+    let mut messages = pin!(frames.map(|frame| Ok(to_message(frame))));
     if sink.send_all(&mut messages).await.is_err() {
         return true;
     }
     sink.close().await.is_err()
 }
 
-/// A session's end of its WebSocket's frame queue. The queue is bounded by a count, not by
-/// capacity reserved up front: an idle socket costs no queue memory, and a burst the writer is
-/// draining may use the whole bound.
-pub(crate) struct FrameSender {
-    frames: async_channel::Sender<Frame>,
-    queued: Arc<AtomicUsize>,
-    limit: usize,
-}
-
-/// The writer's end of the frame queue.
-pub(crate) struct FrameReceiver {
-    frames: async_channel::Receiver<Frame>,
-    queued: Arc<AtomicUsize>,
-}
-
-/// A frame queue that holds at most `limit` frames.
-pub(crate) fn frame_queue(limit: usize) -> (FrameSender, FrameReceiver) {
-    let (sender, receiver) = async_channel::unbounded();
-    let queued = Arc::new(AtomicUsize::new(0));
-    let sender = FrameSender {
-        frames: sender,
-        queued: queued.clone(),
-        limit: limit.max(1),
-    };
-    (
-        sender,
-        FrameReceiver {
-            frames: receiver,
-            queued,
-        },
-    )
-}
-
-impl FrameSender {
-    /// Queues `frame`; `false` if the queue is full (the client is not reading) or the writer is
-    /// gone.
-    pub(crate) fn try_send(&self, frame: Frame) -> bool {
-        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.limit {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            return false;
-        }
-        self.frames.try_send(frame).is_ok()
-    }
-}
-
-impl FrameReceiver {
-    /// The frames as the writer takes them, each leaving room for another.
-    pub(crate) fn into_stream(self) -> impl futures_util::Stream<Item = Frame> {
-        let FrameReceiver { frames, queued } = self;
-        frames.inspect(move |_| {
-            queued.fetch_sub(1, Ordering::AcqRel);
-        })
-    }
-}
-
-fn to_message(frame: Frame) -> Option<WsMessage> {
+/// The library's message for a frame, without checking the text's UTF-8 again (once per recipient
+/// of a broadcast, that pass showed in profiles).
+pub(crate) fn to_message(frame: Frame) -> WsMessage {
     match frame {
-        Frame::Text(text) => tungstenite::Utf8Bytes::try_from(text.into_bytes())
-            .ok()
-            .map(WsMessage::Text),
-        Frame::Binary(data) => Some(WsMessage::Binary(data)),
+        // SAFETY: `Utf8Bytes` holds UTF-8 only.
+        Frame::Text(text) => WsMessage::Text(unsafe {
+            tungstenite::Utf8Bytes::from_bytes_unchecked(text.into_bytes())
+        }),
+        Frame::Binary(data) => WsMessage::Binary(data),
     }
 }

@@ -1,10 +1,11 @@
-//! WebSocket transport: the HTTP upgrade, the socket's reader and writer, and the I/O adapter that
-//! lets a runtime-agnostic WebSocket library run over hyper's upgraded connection.
+//! WebSocket transport: the HTTP upgrade, the socket a session's task polls, and the I/O adapters
+//! that let a runtime-agnostic WebSocket library run over the connection hyper hands over.
 
 mod accept;
 pub(crate) mod frames;
 mod io;
-mod socket;
+mod link;
+mod raw_io;
 
 use std::sync::Arc;
 
@@ -14,13 +15,17 @@ use http::request::Parts;
 use http::{HeaderMap, Request, Response};
 
 use crate::app::HandshakeRequest;
-use crate::driver::{Driver, Input, SocketId};
+use crate::driver::{Driver, Input, WsUpgrade};
 use crate::engine::{ResponseBody, Shared};
+use crate::http::polling;
 use crate::http::refusal::Refusal;
 use crate::http::response;
+use crate::inbox::Inbox;
 
 pub(crate) use accept::is_upgrade_request;
 pub use io::FuturesIo;
+pub(crate) use link::{Ended, WsLink};
+pub(crate) use raw_io::Unwrapper;
 
 /// Whether a WebSocket request's `Origin` passes the engine's allow-list (`None`: no list, all
 /// pass). A request without `Origin` (not from a browser) passes unless `required`.
@@ -50,62 +55,41 @@ pub(crate) fn handshake(
     parts: &mut Parts,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
-    let Some(mut driver) = Driver::open(
-        shared,
-        sid,
-        Transport::WebSocket,
-        HandshakeRequest::from_parts(parts),
-    ) else {
+    let Some(mut driver) = Driver::open(shared, sid, Transport::WebSocket) else {
         return Ok(response::internal_error());
     };
-    let (id, frames) = driver.attach_socket();
-    let inputs = driver.input_sender();
-    driver.spawn();
-    Ok(accept_socket(shared, parts, accept, id, frames, inputs))
+    driver.attach_socket(take_upgrade(parts));
+    driver.spawn(&HandshakeRequest::from_parts(parts));
+    Ok(accept::switching_protocols(accept))
 }
 
 /// A WebSocket for an existing (polling) session: the probe of an upgrade, if the session agrees.
 pub(crate) async fn upgrade_session(
-    shared: &Arc<Shared>,
     sid: &str,
-    inputs: async_channel::Sender<Input>,
+    inbox: &Inbox,
     parts: &mut Parts,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
     let (reply, answer) = oneshot::channel();
-    if inputs.send(Input::Upgrade(reply)).await.is_err() {
-        return Err(Refusal::unknown_sid(sid));
+    inbox
+        .push(Input::Upgrade(take_upgrade(parts), reply))
+        .map_err(|refused| polling::refusal(sid, refused))?;
+    match answer.await {
+        Ok(Ok(())) => Ok(accept::switching_protocols(accept)),
+        Ok(Err(error)) => Err(Refusal::session(error)),
+        Err(_) => Err(Refusal::unknown_sid(sid)),
     }
-    let (id, frames) = match answer.await {
-        Ok(Ok(attach)) => attach,
-        Ok(Err(error)) => return Err(Refusal::session(error)),
-        Err(_) => return Err(Refusal::unknown_sid(sid)),
-    };
-    Ok(accept_socket(shared, parts, accept, id, frames, inputs))
-}
-
-/// Answers `101 Switching Protocols` and spawns the socket's task, which starts once hyper hands the
-/// connection over.
-fn accept_socket(
-    shared: &Arc<Shared>,
-    parts: &mut Parts,
-    accept: http::HeaderValue,
-    id: SocketId,
-    frames: frames::FrameReceiver,
-    inputs: async_channel::Sender<Input>,
-) -> Response<ResponseBody> {
-    let upgrade = take_upgrade(parts);
-    let task = socket::run(shared.clone(), upgrade, id, frames, inputs);
-    shared.runtime.spawn(Box::pin(task));
-    accept::switching_protocols(accept)
 }
 
 /// Takes hyper's upgrade handle out of the request's extensions (where `hyper::upgrade::on` looks
 /// for it), leaving the rest of the request head in place.
-fn take_upgrade(parts: &mut Parts) -> hyper::upgrade::OnUpgrade {
+fn take_upgrade(parts: &mut Parts) -> WsUpgrade {
     let mut request = Request::new(());
     std::mem::swap(request.extensions_mut(), &mut parts.extensions);
     let upgrade = hyper::upgrade::on(&mut request);
     std::mem::swap(request.extensions_mut(), &mut parts.extensions);
-    upgrade
+    WsUpgrade {
+        upgrade,
+        unwrapper: parts.extensions.get::<Unwrapper>().copied(),
+    }
 }

@@ -1,0 +1,98 @@
+//! A session's inbox: the HTTP requests (long-polling GETs and POST chunks, upgrade requests) waiting
+//! for its task. Bounded, and holding no memory while empty: a WebSocket session, whose frames the
+//! task reads itself, never uses it.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use futures_util::task::AtomicWaker;
+
+use crate::driver::Input;
+use crate::outbox::Refused;
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Input>,
+    /// The session ended: nothing more is accepted.
+    closed: bool,
+}
+
+/// The inbox shared by a session task and the request handlers (through the session table).
+pub(crate) struct Inbox {
+    state: Mutex<State>,
+    waker: AtomicWaker,
+    limit: usize,
+}
+
+impl Inbox {
+    /// An inbox that holds at most `limit` requests.
+    pub(crate) fn new(limit: usize) -> Self {
+        Inbox {
+            state: Mutex::default(),
+            waker: AtomicWaker::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Each critical section is one queue operation: a poisoned lock is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Queues `input`, unless the session ended or `limit` requests already wait (a client with
+    /// that many requests in flight on one session is not a well-behaved one).
+    pub(crate) fn push(&self, input: Input) -> Result<(), Refused> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Refused::Closed);
+        }
+        if state.queue.len() >= self.limit {
+            return Err(Refused::Full);
+        }
+        state.queue.push_back(input);
+        drop(state);
+        self.waker.wake();
+        Ok(())
+    }
+
+    /// Queues `input` even past the limit: for a POST's abort notice, which must not be lost (there
+    /// is at most one per POST, and each POST holds no other place while it waits for it).
+    pub(crate) fn push_always(&self, input: Input) {
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        state.queue.push_back(input);
+        drop(state);
+        self.waker.wake();
+    }
+
+    /// The next request, or registers the task to be woken.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Input> {
+        self.waker.register(cx.waker());
+        let mut state = self.lock();
+        match state.queue.pop_front() {
+            Some(input) => {
+                if state.queue.is_empty() {
+                    state.queue = VecDeque::new();
+                }
+                Poll::Ready(input)
+            }
+            None => Poll::Pending,
+        }
+    }
+
+    /// The session ended: refuse everything from now on. The requests still waiting are dropped with
+    /// their reply senders, so their handlers answer "unknown sid".
+    pub(crate) fn close(&self) {
+        let waiting = {
+            let mut state = self.lock();
+            state.closed = true;
+            std::mem::take(&mut state.queue)
+        };
+        drop(waiting);
+    }
+}
