@@ -4,6 +4,8 @@ use std::any::Any;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bytes::BytesMut;
+
 use engineio_proto::server::{CloseReason, SendError, ServerSession};
 use engineio_proto::{Instant, Message, Transport};
 
@@ -27,8 +29,9 @@ pub trait Application: Send + Sync + 'static {
 pub struct HandshakeRequest {
     /// The request URI (path and query).
     pub uri: http::Uri,
-    /// The request headers.
-    pub headers: http::HeaderMap,
+    /// The request headers, shared with every socket's [`Handshake`](crate::server::Handshake)
+    /// (an idle connection should hold one copy).
+    pub headers: Arc<http::HeaderMap>,
     /// The client's address, when the server knows it (see [`PeerAddr`]).
     pub peer_addr: Option<SocketAddr>,
 }
@@ -39,10 +42,37 @@ pub struct HandshakeRequest {
 pub struct PeerAddr(pub SocketAddr);
 
 impl HandshakeRequest {
+    /// A copy of the request head that owns its bytes. hyper parses the URI and the header values
+    /// as slices of its connection's 8 KiB read buffer, so keeping them for the session's life would
+    /// keep that whole buffer; they are copied into one allocation of their own size instead.
     pub(crate) fn from_parts(parts: &http::request::Parts) -> Self {
+        let uri = parts.uri.to_string();
+        let values: usize = parts.headers.values().map(|value| value.len()).sum();
+        let mut bytes = BytesMut::with_capacity(uri.len() + values);
+        bytes.extend_from_slice(uri.as_bytes());
+        for value in parts.headers.values() {
+            bytes.extend_from_slice(value.as_bytes());
+        }
+        let bytes = bytes.freeze();
+        let mut at = uri.len();
+        let mut headers = http::HeaderMap::with_capacity(parts.headers.len());
+        for (name, value) in &parts.headers {
+            let copy = bytes.slice(at..at + value.len());
+            at += value.len();
+            // The bytes of a valid value are valid: the fallback (the original) never runs.
+            let copy = match http::HeaderValue::from_maybe_shared(copy) {
+                Ok(mut copy) => {
+                    copy.set_sensitive(value.is_sensitive());
+                    copy
+                }
+                Err(_) => value.clone(),
+            };
+            headers.append(name.clone(), copy);
+        }
         HandshakeRequest {
-            uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
+            uri: http::Uri::from_maybe_shared(bytes.slice(..uri.len()))
+                .unwrap_or_else(|_| parts.uri.clone()),
+            headers: Arc::new(headers),
             peer_addr: parts.extensions.get::<PeerAddr>().map(|peer| peer.0),
         }
     }

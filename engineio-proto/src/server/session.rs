@@ -417,7 +417,11 @@ impl ServerSession {
 
     /// The next output, until `None`.
     pub fn poll_output(&mut self) -> Option<Output> {
-        let output = self.outputs.pop_front()?;
+        let Some(output) = self.outputs.pop_front() else {
+            // Drained: an idle session keeps no queue memory.
+            self.outputs = VecDeque::new();
+            return None;
+        };
         if let Output::WsFrame(_) = output {
             self.unpulled_frames -= 1;
         }
@@ -459,6 +463,10 @@ impl ServerSession {
                     self.push_frame(packet.to_frame());
                 }
             }
+        }
+        if self.queue.is_empty() {
+            // An idle session keeps no queue memory.
+            self.queue = VecDeque::new();
         }
     }
 

@@ -1,6 +1,7 @@
 //! What a socket knows of the request that opened its connection (`socket.handshake`).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
@@ -10,8 +11,9 @@ use crate::app::HandshakeRequest;
 /// The details of the handshake, as the reference's `socket.handshake`.
 #[derive(Clone, Debug)]
 pub struct Handshake {
-    /// The headers of the request that opened the Engine.IO session.
-    pub headers: HeaderMap,
+    /// The headers of the request that opened the Engine.IO session (one copy, shared by the
+    /// connection's sockets).
+    pub headers: Arc<HeaderMap>,
     /// The query parameters of that request, decoded, in order.
     pub query: Vec<(String, String)>,
     /// The `auth` object the client sent with its `CONNECT` (`{}` when it sent none).

@@ -173,7 +173,12 @@ impl ServerConnection {
 
     /// The next thing to do, until `None`.
     pub fn poll_output(&mut self) -> Option<Output> {
-        let output = self.outputs.pop_front()?;
+        let Some(output) = self.outputs.pop_front() else {
+            // Drained: an idle connection keeps no queue (outputs are large, and most
+            // connections are idle most of the time).
+            self.outputs = VecDeque::new();
+            return None;
+        };
         if let Output::Send(_) = output {
             self.queued_messages = self.queued_messages.saturating_sub(1);
         }
@@ -434,6 +439,8 @@ impl ServerConnection {
             self.shut_down(DisconnectReason::ForcedServerClose, true);
             return;
         }
+        // Most connections use one namespace: grow one slot at a time, not by four.
+        self.slots.reserve_exact(1);
         self.slots.push(Slot {
             namespace: namespace.clone(),
             state: SlotState::Pending,
