@@ -375,3 +375,202 @@ async fn a_burst_larger_than_a_writer_can_take_at_once_reaches_a_reading_client(
     );
     serving.abort();
 }
+
+/// Sends `event` with `room` and ack id 0, and waits for the ack (`join` / `leave` of
+/// [`recording_server`]): once it arrives, the server has applied the change.
+async fn ask(client: &mut RawClient, event: &str, room: &str) {
+    client.send(&format!(r#"420["{event}","{room}"]"#)).await;
+    assert_eq!(client.next_text().await.unwrap(), "430[]");
+}
+
+/// Emits a marker to every socket of `/`, then reads each client's events up to it: what each one
+/// received since the previous marker (a marker received twice shows up in the next round).
+async fn events_before_marker(
+    io: &SocketIo,
+    clients: &mut [RawClient],
+    round: u32,
+) -> Vec<Vec<serde_json::Value>> {
+    io.emit("marker", &round).unwrap();
+    let mut all = Vec::new();
+    for client in clients.iter_mut() {
+        let mut events = Vec::new();
+        loop {
+            let event = client.next_event().await.expect("the marker");
+            if event == json!(["marker", round]) {
+                break;
+            }
+            events.push(event);
+        }
+        all.push(events);
+    }
+    all
+}
+
+/// What `clients` clients expect from `emits` (in emit order): each emit's recipients by index.
+fn expected(
+    clients: usize,
+    emits: &[(&[usize], serde_json::Value)],
+) -> Vec<Vec<serde_json::Value>> {
+    (0..clients)
+        .map(|client| {
+            emits
+                .iter()
+                .filter(|(recipients, _)| recipients.contains(&client))
+                .map(|(_, event)| event.clone())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_follow_membership_changes_between_emits() {
+    // The server keeps the recipients of `io.emit` and of a room with a few members from one emit
+    // to the next: each change below comes after an emit to the same target, so a list kept stale
+    // would show.
+    let (io, _) = recording_server(SocketIoConfig::default());
+    let (port, serving) = serve(&io).await;
+    let mut clients = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let (client, id) = RawClient::connect(port, "/").await;
+        clients.push(client);
+        ids.push(id);
+    }
+    for client in &mut clients[..6] {
+        ask(client, "join", "room").await;
+    }
+    io.to("room").emit("room", &1).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 1).await,
+        expected(8, &[(&[0, 1, 2, 3, 4, 5], json!(["room", 1]))])
+    );
+
+    // Joining after an emit to the room: reached by the next one.
+    ask(&mut clients[6], "join", "room").await;
+    io.to("room").emit("room", &2).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 2).await,
+        expected(8, &[(&[0, 1, 2, 3, 4, 5, 6], json!(["room", 2]))])
+    );
+
+    // Leaving: not reached any more.
+    ask(&mut clients[0], "leave", "room").await;
+    io.to("room").emit("room", &3).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 3).await,
+        expected(8, &[(&[1, 2, 3, 4, 5, 6], json!(["room", 3]))])
+    );
+
+    // Exclusions still apply: one socket from a room, one from everyone, a whole room.
+    io.to("room")
+        .except(Room::new(&ids[1]))
+        .emit("room", &4)
+        .unwrap();
+    io.except(Room::new(&ids[2])).emit("all", &4).unwrap();
+    io.except("room").emit("outside", &4).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 4).await,
+        expected(
+            8,
+            &[
+                (&[2, 3, 4, 5, 6], json!(["room", 4])),
+                (&[0, 1, 3, 4, 5, 6, 7], json!(["all", 4])),
+                (&[0, 7], json!(["outside", 4])),
+            ]
+        )
+    );
+
+    // A socket connected after an emit to everyone gets the next one (the marker), then a room's.
+    let (newcomer, newcomer_id) = RawClient::connect(port, "/").await;
+    clients.push(newcomer);
+    ids.push(newcomer_id);
+    io.emit("all", &5).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 5).await,
+        expected(9, &[(&[0, 1, 2, 3, 4, 5, 6, 7, 8], json!(["all", 5]))])
+    );
+    ask(&mut clients[8], "join", "room").await;
+    io.to("room").emit("room", &6).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 6).await,
+        expected(9, &[(&[1, 2, 3, 4, 5, 6, 8], json!(["room", 6]))])
+    );
+
+    // A disconnected socket is in no list: its client, connected again on the same connection (the
+    // same session) with a new socket, gets each emit once and no room's.
+    clients[3].send("41").await;
+    eventually("the socket is gone", || io.of("/").socket_count() == 8).await;
+    let again = clients[3].join("/").await;
+    assert_ne!(again, ids[3]);
+    io.to("room").emit("room", &7).unwrap();
+    io.emit("all", &7).unwrap();
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 7).await,
+        expected(
+            9,
+            &[
+                (&[1, 2, 4, 5, 6, 8], json!(["room", 7])),
+                (&[0, 1, 2, 3, 4, 5, 6, 7, 8], json!(["all", 7])),
+            ]
+        )
+    );
+    // Nothing left over: no client got a marker twice.
+    assert_eq!(
+        events_before_marker(&io, &mut clients, 8).await,
+        expected(9, &[])
+    );
+    serving.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_reach_the_union_of_their_rooms_minus_the_excluded_once_each() {
+    let (io, _) = recording_server(SocketIoConfig::default());
+    let (port, serving) = serve(&io).await;
+    let mut clients = Vec::new();
+    for _ in 0..12 {
+        clients.push(RawClient::connect(port, "/").await.0);
+    }
+    let rooms: [(&str, &[usize]); 4] = [
+        ("a", &[0, 1, 2, 3]),
+        ("b", &[2, 3, 4, 5]),
+        ("c", &[3, 6]),
+        ("big", &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    ];
+    for (room, members) in rooms {
+        for &member in members {
+            ask(&mut clients[member], "join", room).await;
+        }
+    }
+    // Twice: the second time from whatever the first one kept.
+    for round in 0..2 {
+        io.to("a").to("b").except("c").emit("ab-c", &round).unwrap();
+        io.except("big").emit("-big", &round).unwrap();
+        io.to("big").except("c").emit("big-c", &round).unwrap();
+        io.to("big")
+            .except("a")
+            .except("b")
+            .except("c")
+            .emit("big-abc", &round)
+            .unwrap();
+        io.to("a").emit("a", &round).unwrap();
+        io.to("c").emit("c", &round).unwrap();
+        io.to("nowhere").emit("nowhere", &round).unwrap();
+        io.to("a").to("c").emit("ac", &round).unwrap();
+        assert_eq!(
+            events_before_marker(&io, &mut clients, round).await,
+            expected(
+                12,
+                &[
+                    (&[0, 1, 2, 4, 5], json!(["ab-c", round])),
+                    (&[10, 11], json!(["-big", round])),
+                    (&[0, 1, 2, 4, 5, 7, 8, 9], json!(["big-c", round])),
+                    (&[7, 8, 9], json!(["big-abc", round])),
+                    (&[0, 1, 2, 3], json!(["a", round])),
+                    (&[3, 6], json!(["c", round])),
+                    (&[0, 1, 2, 3, 6], json!(["ac", round])),
+                ]
+            )
+        );
+    }
+    serving.abort();
+}

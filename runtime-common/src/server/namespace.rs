@@ -9,7 +9,7 @@ use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, RoomEvent, Rooms, SocketId};
 use socketio_proto::packet;
 
-use super::broadcast::BroadcastOperator;
+use super::broadcast::{BroadcastOperator, Excluded, Snapshot, Snapshots};
 use super::error::{ConnectError, EmitError};
 use super::socket::{Socket, lock};
 use crate::runtime::Runtime;
@@ -35,10 +35,94 @@ struct NamespaceInner {
     handlers: RwLock<Handlers>,
 }
 
+/// A namespace's membership: the room index, the socket table, and the broadcast snapshots derived
+/// from both. The fields are private so that every change of membership goes through the methods
+/// below, which keep the snapshots in step.
 #[derive(Default)]
 pub(crate) struct State {
-    pub(crate) rooms: Rooms,
-    pub(crate) sockets: HashMap<SocketId, Socket>,
+    rooms: Rooms,
+    sockets: HashMap<SocketId, Socket>,
+    snapshots: Snapshots,
+}
+
+impl State {
+    pub(crate) fn rooms(&self) -> &Rooms {
+        &self.rooms
+    }
+
+    pub(crate) fn socket(&self, id: &SocketId) -> Option<&Socket> {
+        self.sockets.get(id)
+    }
+
+    /// The recipients of a broadcast when a snapshot serves them (see [`Snapshots::get`]).
+    pub(crate) fn snapshot(&mut self, opts: &BroadcastOptions) -> Option<(Snapshot, Excluded)> {
+        self.snapshots.get(&self.rooms, &self.sockets, opts)
+    }
+
+    fn add_socket(&mut self, socket: &Socket, early_rooms: Vec<Room>) {
+        let id = socket.id();
+        self.rooms.add_socket(id);
+        self.snapshots.room_changed(&Room::from(id));
+        if !early_rooms.is_empty() {
+            let snapshots = &mut self.snapshots;
+            let rooms = early_rooms
+                .into_iter()
+                .inspect(|room| snapshots.room_changed(room));
+            self.rooms.add_all(id, rooms);
+        }
+        match self.sockets.insert(id.clone(), socket.clone()) {
+            None => self.snapshots.socket_added(socket),
+            // Not expected (ids are unique), but then no snapshot may keep the replaced socket.
+            Some(_) => self.snapshots.clear(),
+        }
+    }
+
+    fn remove_socket(&mut self, id: &SocketId) {
+        if let Some(rooms) = self.rooms.socket_rooms(id) {
+            for room in rooms {
+                self.snapshots.room_changed(room);
+            }
+        }
+        self.rooms.del_all(id);
+        if self.sockets.remove(id).is_some() {
+            self.snapshots.socket_removed();
+        }
+    }
+
+    fn join(&mut self, id: &SocketId, rooms: impl IntoIterator<Item = Room>) {
+        // A socket gone meanwhile must not come back into the index.
+        if self.sockets.contains_key(id) {
+            let snapshots = &mut self.snapshots;
+            let rooms = rooms
+                .into_iter()
+                .inspect(|room| snapshots.room_changed(room));
+            self.rooms.add_all(id, rooms);
+        }
+    }
+
+    fn leave(&mut self, id: &SocketId, room: &str) {
+        if self.rooms.del(id, room) {
+            self.snapshots.room_changed(&Room::new(room));
+        }
+    }
+
+    /// `sockets_join`: the selected sockets join `rooms`.
+    pub(crate) fn add_sockets(&mut self, opts: &BroadcastOptions, rooms: &[Room]) {
+        if self.rooms.add_sockets(opts, rooms) > 0 {
+            for room in rooms {
+                self.snapshots.room_changed(room);
+            }
+        }
+    }
+
+    /// `sockets_leave`: the selected sockets leave `rooms`.
+    pub(crate) fn del_sockets(&mut self, opts: &BroadcastOptions, rooms: &[Room]) {
+        if self.rooms.del_sockets(opts, rooms) > 0 {
+            for room in rooms {
+                self.snapshots.room_changed(room);
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -228,33 +312,19 @@ impl Namespace {
     // ----- membership, kept in step by the connections -----
 
     pub(crate) fn add_socket(&self, socket: &Socket, early_rooms: Vec<Room>) {
-        self.mutate(|state| {
-            state.rooms.add_socket(socket.id());
-            if !early_rooms.is_empty() {
-                state.rooms.add_all(socket.id(), early_rooms);
-            }
-            state.sockets.insert(socket.id().clone(), socket.clone());
-        });
+        self.mutate(|state| state.add_socket(socket, early_rooms));
     }
 
     pub(crate) fn remove_socket(&self, id: &SocketId) {
-        self.mutate(|state| {
-            state.rooms.del_all(id);
-            state.sockets.remove(id);
-        });
+        self.mutate(|state| state.remove_socket(id));
     }
 
     pub(crate) fn join(&self, id: &SocketId, rooms: impl IntoIterator<Item = Room>) {
-        self.mutate(|state| {
-            // A socket gone meanwhile must not come back into the index.
-            if state.sockets.contains_key(id) {
-                state.rooms.add_all(id, rooms);
-            }
-        });
+        self.mutate(|state| state.join(id, rooms));
     }
 
     pub(crate) fn leave(&self, id: &SocketId, room: &str) {
-        self.mutate(|state| state.rooms.del(id, room));
+        self.mutate(|state| state.leave(id, room));
     }
 
     pub(crate) fn rooms_of(&self, id: &SocketId) -> Vec<Room> {
