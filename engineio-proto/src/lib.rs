@@ -30,7 +30,7 @@ pub mod utf8;
 pub use bytes::Bytes;
 pub use error::{DecodeError, ErrorCode, RequestError};
 pub use handshake::Handshake;
-pub use packet::{Frame, Message, Packet};
+pub use packet::{Frame, FramedText, Message, Packet};
 pub use time::Instant;
 pub use transport::{Transport, Transports};
 pub use utf8::Utf8Bytes;

@@ -61,6 +61,39 @@ pub enum Packet {
     Noop,
 }
 
+/// A text message encoded once with its `4` type prefix. Its WebSocket frame and its long-polling
+/// segment are this buffer itself, so a message sent to many sessions (a broadcast) costs no copy
+/// and no allocation per session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FramedText(Utf8Bytes);
+
+impl FramedText {
+    /// Frames `text` (one copy).
+    pub fn new(text: &str) -> Self {
+        let mut frame = BytesMut::with_capacity(1 + text.len());
+        frame.extend_from_slice(b"4");
+        frame.extend_from_slice(text.as_bytes());
+        // SAFETY: `4` followed by a `str` is UTF-8.
+        FramedText(unsafe { Utf8Bytes::from_bytes_unchecked(frame.freeze()) })
+    }
+
+    /// Wraps `frame`, a message packet's text (`4` and the message); `None` if it is not one.
+    pub fn from_frame(frame: Utf8Bytes) -> Option<Self> {
+        (frame.as_bytes().first() == Some(&b'4')).then_some(FramedText(frame))
+    }
+
+    /// The message text, without the prefix, sharing the buffer.
+    pub fn text(&self) -> Utf8Bytes {
+        // The one-byte ASCII prefix always ends on a character boundary.
+        self.0.slice(1, self.0.len()).unwrap_or_default()
+    }
+
+    /// The whole packet text: the WebSocket frame's text, and the message's polling segment.
+    pub fn frame(&self) -> &Utf8Bytes {
+        &self.0
+    }
+}
+
 /// The data a probe ping or pong carries.
 pub const PROBE: &str = "probe";
 
@@ -134,9 +167,8 @@ impl Packet {
             _ => {
                 let mut out = BytesMut::with_capacity(1 + self.text_data().len());
                 self.write_text(&mut out);
-                Frame::Text(
-                    Utf8Bytes::try_from_bytes(out.freeze()).expect("digit + UTF-8 data is UTF-8"),
-                )
+                // SAFETY: a type digit followed by UTF-8 data (or base64) is UTF-8.
+                Frame::Text(unsafe { Utf8Bytes::from_bytes_unchecked(out.freeze()) })
             }
         }
     }

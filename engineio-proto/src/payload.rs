@@ -7,14 +7,42 @@ use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
 use crate::error::DecodeError;
-use crate::packet::{Message, Packet};
+use crate::packet::{FramedText, Message, Packet};
 use crate::utf8::Utf8Bytes;
 
 /// The byte that separates packets in a polling payload.
 pub const SEPARATOR: u8 = 0x1e;
 
+/// Something that is one segment of a payload: a [`Packet`], or a [`FramedText`] message.
+pub trait Segment {
+    /// The length of its text form.
+    fn text_len(&self) -> usize;
+    /// Appends its text form to `out`.
+    fn write_text(&self, out: &mut BytesMut);
+}
+
+impl Segment for Packet {
+    fn text_len(&self) -> usize {
+        Packet::text_len(self)
+    }
+
+    fn write_text(&self, out: &mut BytesMut) {
+        Packet::write_text(self, out);
+    }
+}
+
+impl Segment for FramedText {
+    fn text_len(&self) -> usize {
+        self.frame().len()
+    }
+
+    fn write_text(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.frame().as_bytes());
+    }
+}
+
 /// Encodes all `packets` as one payload.
-pub fn encode_payload<'a>(packets: impl IntoIterator<Item = &'a Packet>) -> Bytes {
+pub fn encode_payload<'a, S: Segment + 'a>(packets: impl IntoIterator<Item = &'a S>) -> Bytes {
     let mut out = BytesMut::new();
     for (i, packet) in packets.into_iter().enumerate() {
         if i > 0 {
@@ -30,7 +58,7 @@ pub fn encode_payload<'a>(packets: impl IntoIterator<Item = &'a Packet>) -> Byte
 ///
 /// The first packet is always taken, even if it alone is larger than `max_payload`, so a queue always
 /// drains (the peer decides whether to accept it). Returns an empty payload only for an empty queue.
-pub fn encode_batch(queue: &mut VecDeque<Packet>, max_payload: usize) -> (Bytes, usize) {
+pub fn encode_batch<S: Segment>(queue: &mut VecDeque<S>, max_payload: usize) -> (Bytes, usize) {
     let mut size = 0;
     let mut count = 0;
     for packet in queue.iter() {
@@ -237,6 +265,9 @@ mod tests {
             "an oversized first packet still goes alone"
         );
         assert_eq!(queue.len(), 1);
-        assert_eq!(encode_batch(&mut VecDeque::new(), 10), (Bytes::new(), 0));
+        assert_eq!(
+            encode_batch(&mut VecDeque::<Packet>::new(), 10),
+            (Bytes::new(), 0)
+        );
     }
 }

@@ -7,8 +7,8 @@ use engineio_proto::server::{
     ServerSession, route_request,
 };
 use engineio_proto::{
-    Bytes, ErrorCode, Frame, Handshake, Instant, Message, RequestError, Transport, Transports,
-    Utf8Bytes,
+    Bytes, ErrorCode, Frame, FramedText, Handshake, Instant, Message, RequestError, Transport,
+    Transports, Utf8Bytes,
 };
 
 fn at(ms: u64) -> Instant {
@@ -221,6 +221,43 @@ fn queued_packets_are_batched_within_max_payload() {
         .unwrap();
     session.handle_poll(at(3)).unwrap();
     assert_eq!(drain(&mut session), [body("bAQIDBA==")]);
+}
+
+#[test]
+fn framed_messages_are_sent_as_their_own_buffer_on_both_transports() {
+    let framed = FramedText::new("héllo");
+    assert_eq!(framed.frame(), "4héllo");
+    assert_eq!(framed.text(), "héllo");
+    assert!(FramedText::from_frame(Utf8Bytes::from("2")).is_none());
+
+    // Over WebSocket the frame is the framed buffer itself, not a copy.
+    let mut session = websocket(ServerConfig::default());
+    session.send_framed(framed.clone()).unwrap();
+    let outputs = drain(&mut session);
+    let [Output::WsFrame(Frame::Text(sent))] = &outputs[..] else {
+        panic!("{outputs:?}");
+    };
+    assert_eq!(sent, framed.frame());
+    assert_eq!(sent.as_ptr(), framed.frame().as_ptr());
+
+    // Over polling it is one segment, batched with ordinary messages within max_payload.
+    let mut session = polling(ServerConfig::default().with_max_payload(20));
+    send(&mut session, "abcd");
+    session.send_framed(FramedText::new("abcd")).unwrap();
+    send(&mut session, "abcd");
+    session.send_framed(FramedText::new("abcd")).unwrap();
+    session.handle_poll(at(1)).unwrap();
+    assert_eq!(drain(&mut session), [body("4abcd\x1e4abcd\x1e4abcd")]);
+    session.handle_poll(at(2)).unwrap();
+    assert_eq!(drain(&mut session), [body("4abcd")]);
+
+    // The queue bound counts framed messages like the others.
+    let mut session = polling(ServerConfig::default().with_max_buffered_packets(1));
+    session.send_framed(FramedText::new("a")).unwrap();
+    assert!(matches!(
+        session.send_framed(FramedText::new("b")),
+        Err(SendError::QueueFull { .. })
+    ));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 
 use engineio_proto::server::{CloseReason, SendError, ServerSession};
-use engineio_proto::{Instant, Message, Transport};
+use engineio_proto::{FramedText, Instant, Message, Transport};
 
 use crate::outbox::{Outbox, Outgoing, Refused};
 
@@ -194,6 +194,12 @@ impl SessionHandle {
     /// silently.
     pub fn try_send(&self, message: Message) -> Result<(), HandleError> {
         self.push(Outgoing::Message(message))
+    }
+
+    /// As [`try_send`](Self::try_send), for a text message framed once for many sessions (a
+    /// broadcast): the session writes its buffer as it is.
+    pub fn try_send_framed(&self, message: FramedText) -> Result<(), HandleError> {
+        self.push(Outgoing::Framed(message))
     }
 
     /// Queues the messages of one packet that may be dropped when the client is behind (a volatile

@@ -122,17 +122,19 @@ impl Driver {
 
     /// Runs the session to its end, then removes it from the table.
     async fn run(&mut self, mut handler: Box<dyn SessionHandler>) {
+        let mut now = self.shared.clock.now();
         loop {
-            self.drain(handler.as_mut());
+            self.drain(now, handler.as_mut());
             if self.session.is_closed() {
                 break;
             }
             let wake = self.wait(handler.poll_timeout()).await;
-            let now = self.shared.clock.now();
+            // One reading of the clock per wake-up: everything it leads to happens "now".
+            now = self.shared.clock.now();
             match wake {
                 Wake::Timeout => {
                     self.session.handle_timeout(now);
-                    self.drain(handler.as_mut());
+                    self.drain(now, handler.as_mut());
                     if handler.poll_timeout().is_some_and(|at| at <= now) {
                         let mut context = SessionContext {
                             session: &mut self.session,
@@ -263,20 +265,26 @@ impl Driver {
         }
     }
 
-    /// Carries out what other tasks handed over, in order, draining outputs as it goes so the
-    /// handler's commands see the session as it is.
+    /// Carries out what other tasks handed over, in order, carrying out outputs as it goes so the
+    /// handler's commands see the session as it is. The handler hears of a drain once per batch.
     fn on_outbox(
         &mut self,
         now: Instant,
         handler: &mut dyn SessionHandler,
         items: &mut VecDeque<Outgoing>,
     ) {
+        let mut flushed = false;
         for item in items.drain(..) {
             match item {
                 Outgoing::Message(message) => {
                     // The handle accepted this message; if the session cannot queue it the client
                     // is not keeping up, and dropping it silently is not an option: close instead.
                     if self.session.send(message).is_err() {
+                        self.session.close(now);
+                    }
+                }
+                Outgoing::Framed(message) => {
+                    if self.session.send_framed(message).is_err() {
                         self.session.close(now);
                     }
                 }
@@ -298,12 +306,21 @@ impl Driver {
                 }
                 Outgoing::Close => self.session.close(now),
             }
-            self.drain(handler);
+            flushed |= self.carry_out(now, handler);
         }
+        self.notify_if_drained(now, handler, flushed);
     }
 
-    /// Carries out every pending output, running the handler for events.
-    fn drain(&mut self, handler: &mut dyn SessionHandler) {
+    /// Carries out every pending output, running the handler for events; then, if that flushed
+    /// everything queued, tells the handler.
+    fn drain(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+        let flushed = self.carry_out(now, handler);
+        self.notify_if_drained(now, handler, flushed);
+    }
+
+    /// Carries out every pending output, running the handler for events; `true` if something went
+    /// to the transport.
+    fn carry_out(&mut self, now: Instant, handler: &mut dyn SessionHandler) -> bool {
         let mut flushed = false;
         while let Some(output) = self.session.poll_output() {
             match output {
@@ -315,24 +332,28 @@ impl Driver {
                 }
                 Output::WsFrame(frame) => {
                     flushed = true;
-                    self.write_frame(frame);
+                    self.write_frame(now, frame);
                 }
                 Output::CloseWebSocket => self.release_socket(),
-                Output::Event(event) => self.dispatch(handler, event),
+                Output::Event(event) => self.dispatch(now, handler, event),
             }
         }
-        // Everything queued went to the transport: the reference's `drain`.
+        flushed
+    }
+
+    /// After a flush that left nothing queued, the handler hears of it: the reference's `drain`.
+    fn notify_if_drained(&mut self, now: Instant, handler: &mut dyn SessionHandler, flushed: bool) {
         if flushed && !self.session.is_closed() && self.session.queued_packets() == 0 {
             let mut context = SessionContext {
                 session: &mut self.session,
-                now: self.shared.clock.now(),
+                now,
                 handle: &self.handle,
             };
             handler.on_drain(&mut context);
         }
     }
 
-    fn write_frame(&mut self, frame: Frame) {
+    fn write_frame(&mut self, now: Instant, frame: Frame) {
         let Some(socket) = &mut self.socket else {
             return;
         };
@@ -340,15 +361,14 @@ impl Driver {
             // The client is not reading: give the socket up rather than buffer without bound.
             // The session sees its transport fail.
             self.release_socket();
-            let now = self.shared.clock.now();
             self.session.handle_ws_closed(now, true);
         }
     }
 
-    fn dispatch(&mut self, handler: &mut dyn SessionHandler, event: Event) {
+    fn dispatch(&mut self, now: Instant, handler: &mut dyn SessionHandler, event: Event) {
         let mut context = SessionContext {
             session: &mut self.session,
-            now: self.shared.clock.now(),
+            now,
             handle: &self.handle,
         };
         match event {

@@ -10,13 +10,15 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use engineio_proto::Message;
+use engineio_proto::{FramedText, Message};
 use futures_util::task::AtomicWaker;
 
 /// One thing handed to a session.
 pub(crate) enum Outgoing {
     /// A message the session must send, or close trying.
     Message(Message),
+    /// The same for a text message framed once for many sessions.
+    Framed(FramedText),
     /// The messages of one packet, which the session sends together or drops together if the
     /// client is not ready for them.
     Volatile(Vec<Message>),

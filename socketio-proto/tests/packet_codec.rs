@@ -912,6 +912,18 @@ fn encoded_packets_share_their_bytes() {
 }
 
 #[test]
+fn encoded_packets_carry_their_engine_io_frame_in_the_same_buffer() {
+    let from_args = Encoded::event(&ns("/room"), "news", &(bin(&[9; 4]), "text"), Some(7)).unwrap();
+    let packet = Packet::event(Namespace::main(), Payload::event("e", &(1,)).unwrap(), None);
+    for encoded in [from_args, packet.encode()] {
+        let frame = encoded.frame().frame();
+        assert_eq!(frame.as_str(), format!("4{}", encoded.text));
+        // The text is the frame behind its prefix: one buffer, so framing copies nothing.
+        assert_eq!(frame.as_ptr().wrapping_add(1), encoded.text.as_ptr());
+    }
+}
+
+#[test]
 fn namespaces_are_checked_and_hash_as_text() {
     use std::collections::HashSet;
     assert!(Namespace::new("admin").is_err());

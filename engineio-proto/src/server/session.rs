@@ -2,11 +2,11 @@
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, ErrorCode, RequestError};
-use crate::packet::{Frame, Message, Packet};
-use crate::payload::{PayloadDecoder, encode_batch, encode_payload};
+use crate::packet::{Frame, FramedText, Message, Packet};
+use crate::payload::{PayloadDecoder, Segment, encode_batch, encode_payload};
 use crate::time::Instant;
 use crate::transport::Transport;
 
@@ -45,7 +45,7 @@ pub struct ServerSession {
     transport: Transport,
     state: State,
     /// Packets waiting for the transport: on polling, for a GET; on WebSocket they leave at once.
-    queue: VecDeque<Packet>,
+    queue: VecDeque<Queued>,
     outputs: VecDeque<Output>,
     /// `WsFrame` outputs not pulled yet; they count against `max_buffered_packets` like the queue.
     unpulled_frames: usize,
@@ -76,7 +76,7 @@ impl ServerSession {
             probe: None,
             heartbeat: Heartbeat::new(now, config.ping_interval, config.ping_timeout),
         };
-        session.queue.push_back(open);
+        session.queue.push_back(Queued::Packet(open));
         session.flush();
         session
     }
@@ -321,6 +321,16 @@ impl ServerSession {
     /// Fails with [`SendError::QueueFull`] when `max_buffered_packets` packets already wait (queued
     /// for a GET, or frames not yet pulled), and with [`SendError::Closed`] once the session is closing.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        self.enqueue(Queued::Packet(Packet::Message(message)))
+    }
+
+    /// Sends a text message framed ahead of time: as [`send`](Self::send), but its frame (or its
+    /// polling segment) is the given buffer, shared, not a copy.
+    pub fn send_framed(&mut self, message: FramedText) -> Result<(), SendError> {
+        self.enqueue(Queued::Framed(message))
+    }
+
+    fn enqueue(&mut self, queued: Queued) -> Result<(), SendError> {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
@@ -329,7 +339,7 @@ impl ServerSession {
                 limit: self.config.max_buffered_packets,
             });
         }
-        self.queue.push_back(Packet::Message(message));
+        self.queue.push_back(queued);
         self.flush();
         Ok(())
     }
@@ -358,7 +368,7 @@ impl ServerSession {
                 self.end(CloseReason::ForcedClose);
             }
             Transport::Polling => {
-                self.queue.push_back(Packet::Close);
+                self.queue.push_back(Queued::Packet(Packet::Close));
                 self.state = State::Closing {
                     give_up_at: now + self.config.close_timeout,
                 };
@@ -406,7 +416,7 @@ impl ServerSession {
                 match self.heartbeat.on_timeout(now) {
                     Beat::Wait => {}
                     Beat::Ping => {
-                        self.queue.push_back(Packet::ping());
+                        self.queue.push_back(Queued::Packet(Packet::ping()));
                         self.flush();
                     }
                     Beat::TimedOut => self.end(CloseReason::PingTimeout),
@@ -459,8 +469,8 @@ impl ServerSession {
                 }
             }
             Transport::WebSocket => {
-                while let Some(packet) = self.queue.pop_front() {
-                    self.push_frame(packet.to_frame());
+                while let Some(queued) = self.queue.pop_front() {
+                    self.push_frame(queued.into_frame());
                 }
             }
         }
@@ -537,4 +547,36 @@ impl ServerSession {
 
 fn single_packet_payload(packet: &Packet) -> Bytes {
     encode_payload([packet])
+}
+
+/// A packet waiting for the transport; a framed message is already encoded.
+#[derive(Debug)]
+enum Queued {
+    Packet(Packet),
+    Framed(FramedText),
+}
+
+impl Queued {
+    fn into_frame(self) -> Frame {
+        match self {
+            Queued::Packet(packet) => packet.to_frame(),
+            Queued::Framed(message) => Frame::Text(message.frame().clone()),
+        }
+    }
+}
+
+impl Segment for Queued {
+    fn text_len(&self) -> usize {
+        match self {
+            Queued::Packet(packet) => packet.text_len(),
+            Queued::Framed(message) => message.text_len(),
+        }
+    }
+
+    fn write_text(&self, out: &mut BytesMut) {
+        match self {
+            Queued::Packet(packet) => Segment::write_text(packet, out),
+            Queued::Framed(message) => message.write_text(out),
+        }
+    }
 }

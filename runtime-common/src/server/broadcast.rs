@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use engineio_proto::Message;
 use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, Rooms, SocketId};
 use socketio_proto::packet::Encoded;
@@ -281,16 +282,22 @@ impl Excluded {
     }
 }
 
-/// Hands one encoded packet to one recipient's session: shared bytes, no copy.
+/// Hands one encoded packet to one recipient's session: shared bytes, framed once for all.
 fn deliver(session: &SessionHandle, encoded: &Encoded, volatile: bool) {
     if volatile {
         session.send_volatile(encoded.messages());
-    } else {
-        for message in encoded.messages() {
-            // A refusal means the session is closing (overflow) or closed: its socket is leaving.
-            if session.try_send(message).is_err() {
-                return;
-            }
+        return;
+    }
+    // A refusal means the session is closing (overflow) or closed: its socket is leaving.
+    if session.try_send_framed(encoded.frame().clone()).is_err() {
+        return;
+    }
+    for attachment in &encoded.attachments {
+        if session
+            .try_send(Message::Binary(attachment.clone()))
+            .is_err()
+        {
+            return;
         }
     }
 }

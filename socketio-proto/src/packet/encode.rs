@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use bytes::Bytes;
-use engineio_proto::{Message, Utf8Bytes};
+use engineio_proto::{FramedText, Message, Utf8Bytes};
 use serde::Serialize;
 
 use super::args::{ArgsArray, write_json};
@@ -16,16 +16,26 @@ use super::{Packet, PacketKind, PacketType};
 
 /// An encoded packet: the text for one Engine.IO message, then each attachment as a binary message.
 ///
-/// Cloning shares the bytes, so one encoding serves every recipient of a broadcast.
+/// Cloning shares the bytes, so one encoding serves every recipient of a broadcast; the text is
+/// also kept framed (behind the Engine.IO `4` prefix, in the same buffer), so that no recipient's
+/// session copies it into a frame of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoded {
     /// The packet text (without the Engine.IO `4` message prefix).
     pub text: Utf8Bytes,
     /// The binary attachments, in order.
     pub attachments: Vec<Bytes>,
+    /// `4` + `text`, sharing its bytes.
+    frame: FramedText,
 }
 
 impl Encoded {
+    /// The text message framed with its Engine.IO prefix (for
+    /// `ServerSession::send_framed`), sharing the text's bytes.
+    pub fn frame(&self) -> &FramedText {
+        &self.frame
+    }
+
     /// The Engine.IO messages to send, in order.
     pub fn messages(&self) -> impl ExactSizeIterator<Item = Message> + '_ {
         let text = core::iter::once(Message::Text(self.text.clone()));
@@ -93,8 +103,10 @@ impl Packet {
         };
         let json = json.unwrap_or("");
         let mut text =
-            String::with_capacity(HEADER_NUMBERS_MAX + self.namespace.len() + 1 + json.len());
+            String::with_capacity(1 + HEADER_NUMBERS_MAX + self.namespace.len() + 1 + json.len());
         let mut digits = Digits::new();
+        // The Engine.IO message prefix, in the same buffer (see `Encoded::frame`).
+        text.push('4');
         text.push(char::from(packet_type.digit()));
         if packet_type.is_binary() {
             text.push_str(digits.format(attachments.len() as u64));
@@ -108,9 +120,11 @@ impl Packet {
             text.push_str(digits.format(id));
         }
         text.push_str(json);
+        let (text, frame) = split_frame(Utf8Bytes::from(text), 0);
         Encoded {
-            text: Utf8Bytes::from(text),
+            text,
             attachments: attachments.to_vec(),
+            frame,
         }
     }
 }
@@ -118,9 +132,9 @@ impl Packet {
 /// Room for the type digit, an attachment count with its `-`, and an ack id.
 const HEADER_NUMBERS_MAX: usize = 1 + 2 * U64_DIGITS_MAX + 1;
 const U64_DIGITS_MAX: usize = 20;
-/// Bytes reserved in front of the rest for the type digit and attachment count, which are known
-/// only once the arguments have been serialized.
-const PREFIX_RESERVED: usize = 1 + U64_DIGITS_MAX + 1;
+/// Bytes reserved in front of the rest for the Engine.IO `4`, the type digit and the attachment
+/// count, which are known only once the arguments have been serialized.
+const PREFIX_RESERVED: usize = 1 + 1 + U64_DIGITS_MAX + 1;
 
 fn encode_args<T: Serialize + ?Sized>(
     namespace: &Namespace,
@@ -166,9 +180,21 @@ fn encode_args<T: Serialize + ?Sized>(
     }
     start -= 1;
     buffer[start] = packet_type.digit();
-    let text = json_text(buffer)?;
-    let text = text.slice(start, text.len()).unwrap_or_default();
-    Ok(Encoded { text, attachments })
+    start -= 1;
+    buffer[start] = b'4';
+    let (text, frame) = split_frame(json_text(buffer)?, start);
+    Ok(Encoded {
+        text,
+        attachments,
+        frame,
+    })
+}
+
+/// The packet text and its framed form, from `buffer` holding `4` and the text from `start` on.
+fn split_frame(buffer: Utf8Bytes, start: usize) -> (Utf8Bytes, FramedText) {
+    let framed = buffer.slice(start, buffer.len()).unwrap_or_default();
+    let frame = FramedText::from_frame(framed).unwrap_or_else(|| FramedText::new(""));
+    (frame.text(), frame)
 }
 
 /// Formats a `u64` in decimal without `core::fmt`.
