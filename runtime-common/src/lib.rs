@@ -1,11 +1,13 @@
-//! The runtime-agnostic half of the Engine.IO server: HTTP long-polling and WebSocket over hyper,
-//! one driver task per session around [`engineio_proto::server::ServerSession`], and the seam where an
-//! application (an echo now, the Socket.IO server later) runs inside that task.
+//! The runtime-agnostic half of the stack: HTTP long-polling and WebSocket over hyper, one task per
+//! session around [`engineio_proto::server::ServerSession`] (it polls the session's WebSocket
+//! itself; long-polling requests reach it through a small inbox, the application's traffic through
+//! a bounded outbox), and the seam where an application (the Engine.IO echo, the Socket.IO server)
+//! runs inside that task.
 //!
 //! Nothing here depends on an async runtime: spawning and sleeping go through [`Runtime`], connections
 //! are served from any I/O object implementing `hyper::rt::{Read, Write}` ([`serve_connection`]), and
 //! the WebSocket library (`async-tungstenite`) runs over `futures-io`. A runtime crate (`socketio-tokio`,
-//! later `socketio-smol`) supplies a [`Runtime`] and an accept loop.
+//! `socketio-smol`) supplies a [`Runtime`] and an accept loop.
 //!
 //! - [`Engine`]: the request handler (also a `tower_service::Service`), built with [`EngineBuilder`].
 //! - [`Application`] / [`SessionHandler`] / [`SessionContext`] / [`SessionHandle`]: the application seam.
