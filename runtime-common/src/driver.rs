@@ -129,6 +129,9 @@ impl Driver {
                 break;
             }
             let wake = self.wait(handler.poll_timeout()).await;
+            // What the handler hands over while this wake-up is carried out is taken on the next
+            // turn of the loop, before the task sleeps: no wake-up needed.
+            self.handle.outbox.set_busy();
             // One reading of the clock per wake-up: everything it leads to happens "now".
             now = self.shared.clock.now();
             match wake {

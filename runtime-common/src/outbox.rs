@@ -35,6 +35,10 @@ struct State {
     closed: bool,
     /// The outbox overflowed and the session has not been told yet.
     overflowed: bool,
+    /// The session task is running and will look at the outbox before it sleeps: a push needs no
+    /// wake-up. Listeners that emit or ack while the task dispatches an event push from inside it,
+    /// and waking the running task would only schedule a spurious poll.
+    busy: bool,
 }
 
 /// The outbox shared by a session task and its handles.
@@ -96,13 +100,18 @@ impl Outbox {
     }
 
     fn enqueue(&self, mut state: MutexGuard<'_, State>, item: Outgoing) {
-        let was_empty = state.queue.is_empty();
+        // A non-empty outbox has already woken the task, which has not taken it yet.
+        let wake = state.queue.is_empty() && !state.busy;
         state.queue.push_back(item);
         drop(state);
-        // A non-empty outbox has already woken the task, which has not taken it yet.
-        if was_empty {
+        if wake {
             self.waker.wake();
         }
+    }
+
+    /// The session task is at work and will call [`poll_take`](Self::poll_take) before it sleeps.
+    pub(crate) fn set_busy(&self) {
+        self.lock().busy = true;
     }
 
     /// Moves everything queued into `taken` (empty, its buffer given in exchange so bursts reuse
@@ -118,6 +127,8 @@ impl Outbox {
         let mut state = self.lock();
         let overflowed = std::mem::take(&mut state.overflowed);
         if state.queue.is_empty() && !overflowed {
+            // From now on a push must wake the task (until it is busy again).
+            state.busy = false;
             return Poll::Pending;
         }
         std::mem::swap(&mut state.queue, taken);

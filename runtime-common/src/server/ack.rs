@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 use serde::Serialize;
-use socketio_proto::packet::Payload;
+use socketio_proto::packet::{Namespace, Payload};
 
 use super::connection::Command;
 use super::error::EmitError;
@@ -19,7 +19,7 @@ use crate::app::{HandleError, SessionHandle};
 #[derive(Clone, Debug)]
 pub struct AckSender {
     pub(crate) session: SessionHandle,
-    pub(crate) namespace: String,
+    pub(crate) namespace: Namespace,
     pub(crate) id: u64,
 }
 

@@ -35,7 +35,7 @@ pub(crate) enum Command {
     },
     /// Answer the client's event `id`.
     Ack {
-        namespace: String,
+        namespace: NamespaceName,
         id: u64,
         args: Payload,
     },
@@ -123,7 +123,7 @@ impl Connection {
                 };
                 let ack = ack.map(|id| AckSender {
                     session: session.handle(),
-                    namespace: namespace.as_str().to_owned(),
+                    namespace: namespace.clone(),
                     id,
                 });
                 socket.dispatch_event(args, ack);

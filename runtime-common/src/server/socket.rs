@@ -395,23 +395,25 @@ impl Socket {
 
     /// Runs the packet middleware, the catch-all listeners and the event's listeners.
     pub(crate) fn dispatch_event(&self, args: Payload, ack: Option<AckSender>) {
-        let Some(name) = args.event_name().map(|name| name.into_owned()) else {
+        // The name borrowed from the frame (no copy) unless it has escapes.
+        let Some(name) = args.event_name() else {
             return;
         };
+        let name = &*name;
         let (middleware, any) = {
             let listeners = self.listeners();
             (listeners.middleware.clone(), listeners.any.clone())
         };
         for middleware in middleware {
-            if let Err(message) = middleware(self, &name, &args) {
+            if let Err(message) = middleware(self, name, &args) {
                 self.report_error(&message);
                 return;
             }
         }
         for listener in any {
-            listener(self, &name, &args);
+            listener(self, name, &args);
         }
-        let listeners = self.listeners().take_for(&name);
+        let listeners = self.listeners().take_for(name);
         for listener in listeners {
             listener(self, args.clone(), ack.clone());
         }
