@@ -67,6 +67,17 @@ impl Utf8Bytes {
             None
         }
     }
+
+    /// The text from byte `start` on, in this same handle: unlike [`slice`](Self::slice), no
+    /// reference count is touched. `None` if `start` is out of range or not on a character boundary.
+    #[inline]
+    pub fn into_suffix(mut self, start: usize) -> Option<Self> {
+        if !self.as_str().is_char_boundary(start) {
+            return None;
+        }
+        bytes::Buf::advance(&mut self.0, start);
+        Some(self)
+    }
 }
 
 impl Deref for Utf8Bytes {
@@ -137,5 +148,12 @@ mod tests {
         assert!(text.slice(0, 2).is_none(), "inside the two-byte é");
         assert_eq!(text.slice(1, 3).unwrap(), "é");
         assert!(text.slice(3, 99).is_none());
+        assert_eq!(text.clone().into_suffix(3).unwrap(), " b");
+        assert_eq!(text.clone().into_suffix(5).unwrap(), "");
+        assert!(
+            text.clone().into_suffix(2).is_none(),
+            "inside the two-byte é"
+        );
+        assert!(text.into_suffix(6).is_none());
     }
 }

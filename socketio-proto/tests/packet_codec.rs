@@ -514,18 +514,31 @@ fn long_inputs_fail_fast_without_allocating() {
 
 #[test]
 fn deeply_nested_json_never_overflows_the_stack() {
-    // Validation of a packet without attachments skips values without recursing: deep nesting is
-    // valid JSON there, and typed access stops at serde_json's recursion limit.
-    let deep = format!("2[\"a\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    // The scan refuses nesting deeper than serde_json reads (127 containers, the array included),
+    // so that accepted text also reads as a `Value`; deeper input is refused by count.
+    let nested = |depth: usize| {
+        format!(
+            "2[\"a\",{}{}]",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+    };
     let packet = Decoder::default()
-        .decode_text(text(&deep))
+        .decode_text(text(&nested(127)))
         .unwrap()
         .unwrap();
     let PacketKind::Event { args, .. } = &packet.kind else {
         panic!("not an event")
     };
-    assert!(args.deserialize::<Value>().is_err());
-    // Binary packets are walked recursively, under the same limit.
+    assert!(args.deserialize::<Value>().is_ok());
+    for depth in [128, 100_000] {
+        assert_eq!(
+            decode_err(&nested(depth)),
+            ParseError::InvalidJson,
+            "{depth}"
+        );
+    }
+    // Binary packets, under the same limit.
     let deep_binary = format!(
         "51-[\"a\",{}{{\"_placeholder\":true,\"num\":0}}{}]",
         "{\"k\":".repeat(100_000),

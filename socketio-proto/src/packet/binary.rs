@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use engineio_proto::Utf8Bytes;
 
+use super::name::NameSpan;
 use super::namespace::Namespace;
 use super::payload::Payload;
 use super::{Packet, PacketKind};
@@ -16,12 +17,13 @@ pub(super) enum BinaryKind {
     Ack { id: u64 },
 }
 
-/// The validated text of a binary packet and the attachments received so far.
+/// The scanned text of a binary packet and the attachments received so far.
 #[derive(Debug)]
 pub(super) struct PendingBinary {
     namespace: Namespace,
     kind: BinaryKind,
     json: Utf8Bytes,
+    name: NameSpan,
     expected: usize,
     attachments: Vec<Bytes>,
 }
@@ -32,12 +34,14 @@ impl PendingBinary {
         namespace: Namespace,
         kind: BinaryKind,
         json: Utf8Bytes,
+        name: NameSpan,
         expected: usize,
     ) -> Self {
         PendingBinary {
             namespace,
             kind,
             json,
+            name,
             expected,
             attachments: Vec::with_capacity(expected),
         }
@@ -55,7 +59,7 @@ impl PendingBinary {
     }
 
     pub(super) fn finish(self) -> Packet {
-        let args = Payload::from_validated(self.json, self.attachments);
+        let args = Payload::from_scanned(self.json, self.attachments, self.name);
         let kind = match self.kind {
             BinaryKind::Event { ack } => PacketKind::Event { args, ack },
             BinaryKind::Ack { id } => PacketKind::Ack { args, id },

@@ -20,11 +20,12 @@ mod de;
 mod decode;
 mod encode;
 mod error;
+mod name;
 mod namespace;
 mod payload;
 mod placeholder;
+mod scan;
 mod ser;
-mod validate;
 
 pub use decode::{Decoder, DecoderConfig};
 pub use encode::Encoded;

@@ -2,23 +2,23 @@
 //! both kept as raw JSON text until a typed value is asked for.
 
 use alloc::borrow::Cow;
-use alloc::borrow::ToOwned;
-use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt;
+use core::hash::{Hash, Hasher};
 
 use bytes::Bytes;
 use engineio_proto::Utf8Bytes;
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Visitor};
+use serde::de::Deserialize;
 use serde::ser::Serialize;
 use serde_json::Value;
 
 use super::args::{ArgsArray, write_json};
 use super::de::{SkipFirst, WithAttachments};
 use super::error::{EncodeError, ParseError};
+use super::name::NameSpan;
 use super::placeholder::placeholder_index;
-use super::validate::{Shape, validate};
+use super::scan::{Shape, first_element, scan};
 
 /// The JSON array of an event (`[name, ...args]`) or an ack (`[...args]`), with the binary
 /// attachments its placeholders refer to.
@@ -26,10 +26,13 @@ use super::validate::{Shape, validate};
 /// The text is a zero-copy slice of the received frame. When there are attachments, the text holds
 /// exactly one placeholder for each of them; without attachments, placeholder-shaped objects are
 /// ordinary data (as in the reference parser).
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Payload {
     json: Utf8Bytes,
     attachments: Vec<Bytes>,
+    /// Where the first element is, as the decoder's scan found it; derived from `json`, so left
+    /// out of comparisons.
+    name: NameSpan,
 }
 
 impl Payload {
@@ -62,6 +65,7 @@ impl Payload {
         Ok(Payload {
             json: json_text(json)?,
             attachments: attachments.into_inner(),
+            name: NameSpan::Unknown,
         })
     }
 
@@ -72,13 +76,21 @@ impl Payload {
         attachments: Vec<Bytes>,
     ) -> Result<Self, ParseError> {
         let json = json.into();
-        validate(&json, Shape::Array, attachments.len())?;
-        Ok(Payload { json, attachments })
+        let name = scan(&json, Shape::Array, attachments.len())?;
+        Ok(Payload {
+            json,
+            attachments,
+            name,
+        })
     }
 
-    /// Wraps text the decoder has already validated.
-    pub(super) fn from_validated(json: Utf8Bytes, attachments: Vec<Bytes>) -> Self {
-        Payload { json, attachments }
+    /// Wraps text the decoder has already scanned, with the span the scan found.
+    pub(super) fn from_scanned(json: Utf8Bytes, attachments: Vec<Bytes>, name: NameSpan) -> Self {
+        Payload {
+            json,
+            attachments,
+            name,
+        }
     }
 
     /// The JSON text, with placeholders in place of attachments.
@@ -101,18 +113,18 @@ impl Payload {
         (self.json, self.attachments)
     }
 
-    /// The event name: the first array element, parsed alone. Borrowed unless it has escapes; a
-    /// numeric name comes back as its decimal text. `None` if the array does not start with a string
-    /// or a number.
+    /// The event name: the first array element. Borrowed unless it has escapes; a numeric name
+    /// comes back as its decimal text. `None` if the array does not start with a string or a number.
+    ///
+    /// A decoded payload knows where its name is and this parses nothing; on a payload built here,
+    /// only the first element is read.
+    #[inline]
     pub fn event_name(&self) -> Option<Cow<'_, str>> {
-        let rest = self
-            .json
-            .trim_start_matches(JSON_WHITESPACE)
-            .strip_prefix('[')?;
-        // Parses the first element and stops: the rest of the array is not read.
-        EventName
-            .deserialize(&mut serde_json::Deserializer::from_str(rest))
-            .ok()
+        let name = match self.name {
+            NameSpan::Unknown => first_element(&self.json),
+            name => name,
+        };
+        name.text(&self.json)
     }
 
     /// The whole array as `T` (a tuple, `Vec`, struct, `serde_json::Value`...). Byte fields
@@ -130,6 +142,7 @@ impl Payload {
     pub fn event_args<'de, T: Deserialize<'de>>(&'de self) -> Result<T, serde_json::Error> {
         let mut deserializer = serde_json::Deserializer::from_str(self.json.as_str());
         let array = WithAttachments::new(&mut deserializer, &self.attachments);
+        // The name is skipped, not read: serde_json steps over a string without decoding it.
         let value = T::deserialize(SkipFirst(array))?;
         deserializer.end()?;
         Ok(value)
@@ -142,44 +155,18 @@ impl Payload {
     }
 }
 
-const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
-
-/// Reads an event name as text.
-struct EventName;
-
-impl<'de> DeserializeSeed<'de> for EventName {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json && self.attachments == other.attachments
     }
 }
 
-impl<'de> Visitor<'de> for EventName {
-    type Value = Cow<'de, str>;
+impl Eq for Payload {}
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(name))
-    }
-
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(name.to_owned()))
-    }
-
-    fn visit_u64<E: de::Error>(self, name: u64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(name.to_string()))
-    }
-
-    fn visit_i64<E: de::Error>(self, name: i64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(name.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, name: f64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(name.to_string()))
+impl Hash for Payload {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.json.hash(state);
+        self.attachments.hash(state);
     }
 }
 
@@ -204,7 +191,7 @@ impl RawJson {
     /// Checks that `json` is one JSON value and wraps it.
     pub fn new(json: impl Into<Utf8Bytes>) -> Result<Self, ParseError> {
         let json = json.into();
-        validate(&json, Shape::Any, 0)?;
+        scan(&json, Shape::Any, 0)?;
         Ok(RawJson(json))
     }
 
@@ -215,7 +202,7 @@ impl RawJson {
         Ok(RawJson(json_text(json)?))
     }
 
-    /// Wraps text already known to be one valid JSON value (checked by the decoder, or written by
+    /// Wraps text already known to be one valid JSON value (scanned by the decoder, or written by
     /// this crate).
     pub(crate) fn from_validated(json: Utf8Bytes) -> Self {
         RawJson(json)
