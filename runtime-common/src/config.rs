@@ -17,8 +17,8 @@ pub struct EngineConfig {
     pub server: ServerConfig,
     /// Bound on the HTTP requests (long-polling GETs and POST chunks, upgrade requests) waiting
     /// for one session's task (default 8: a client has at most a GET, a POST and an upgrade in
-    /// flight). Handlers wait for room. WebSocket frames do not pass through it: the session's task
-    /// reads its socket itself.
+    /// flight); a request beyond it is refused with 400 (code 3, "Bad request"). WebSocket frames do
+    /// not pass through it: the session's task reads its socket itself.
     pub input_queue: usize,
     /// Bound on what the application hands one session through its
     /// [`SessionHandle`](crate::SessionHandle)s and has not been taken yet (default 4096 items;

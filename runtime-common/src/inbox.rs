@@ -96,3 +96,42 @@ impl Inbox {
         drop(waiting);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use futures_channel::oneshot;
+
+    use super::*;
+
+    fn poll(inbox: &Inbox) -> Poll<Input> {
+        inbox.poll_next(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn refuses_past_its_bound_keeps_abort_notices_and_drops_the_rest_on_close() {
+        let inbox = Inbox::new(2);
+        let (first, _first_answer) = oneshot::channel();
+        assert!(inbox.push(Input::Poll(first)).is_ok());
+        assert!(inbox.push(Input::PostAborted).is_ok());
+        let (third, _) = oneshot::channel();
+        assert!(matches!(inbox.push(Input::Poll(third)), Err(Refused::Full)));
+        inbox.push_always(Input::PostAborted);
+        assert!(matches!(poll(&inbox), Poll::Ready(Input::Poll(_))));
+        assert!(matches!(poll(&inbox), Poll::Ready(Input::PostAborted)));
+        assert!(matches!(poll(&inbox), Poll::Ready(Input::PostAborted)));
+        assert!(poll(&inbox).is_pending());
+
+        let (waiting, mut waiting_answer) = oneshot::channel();
+        assert!(inbox.push(Input::Poll(waiting)).is_ok());
+        inbox.close();
+        // The request still queued is dropped with its reply sender: its handler sees the end.
+        assert!(matches!(waiting_answer.try_recv(), Err(oneshot::Canceled)));
+        assert!(matches!(
+            inbox.push(Input::PostAborted),
+            Err(Refused::Closed)
+        ));
+        assert!(poll(&inbox).is_pending());
+    }
+}
