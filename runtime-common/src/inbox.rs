@@ -10,6 +10,7 @@ use futures_util::task::AtomicWaker;
 
 use crate::driver::Input;
 use crate::outbox::Refused;
+use crate::sync::lock;
 
 #[derive(Default)]
 struct State {
@@ -36,10 +37,7 @@ impl Inbox {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // Each critical section is one queue operation: a poisoned lock is still consistent.
-        self.state
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+        lock(&self.state)
     }
 
     /// Queues `input`, unless the session ended or `limit` requests already wait (a client with

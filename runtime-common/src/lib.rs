@@ -35,6 +35,7 @@ mod runtime;
 pub mod server;
 mod service;
 mod sid;
+mod sync;
 mod table;
 mod websocket;
 

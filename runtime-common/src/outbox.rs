@@ -13,6 +13,8 @@ use std::task::{Context, Poll};
 use engineio_proto::{FramedText, Message};
 use futures_util::task::AtomicWaker;
 
+use crate::sync::lock;
+
 /// One thing handed to a session.
 pub(crate) enum Outgoing {
     /// A message the session must send, or close trying.
@@ -64,10 +66,7 @@ impl Outbox {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // Each critical section is a few queue operations: a poisoned lock is still consistent.
-        self.state
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+        lock(&self.state)
     }
 
     /// Queues `item`. A full outbox refuses it and marks the session for closing, so an accepted

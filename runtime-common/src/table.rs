@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::inbox::Inbox;
+use crate::sync::lock;
 
 /// Live sessions by sid. The lock guards only map operations and is never held across an await:
 /// callers clone the inbox out and release it.
@@ -14,11 +15,8 @@ pub(crate) struct SessionTable {
 
 impl SessionTable {
     fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Inbox>>> {
-        // A panic while holding this lock cannot leave the map half-updated (each operation is one
-        // map call), so a poisoned lock is still consistent.
-        self.sessions
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+        // Each operation is one map call.
+        lock(&self.sessions)
     }
 
     /// The inbox of session `sid`, if it is live.

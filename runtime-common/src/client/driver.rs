@@ -25,10 +25,11 @@ use socketio_proto::packet::{Namespace, Payload, RawJson};
 
 use super::builder::Auth;
 use super::handle::{
-    AckError, AckSender, ClientEvent, Command, ConnectError, Shared, SocketEvent, Status, lock,
+    AckError, AckSender, ClientEvent, Command, ConnectError, Shared, SocketEvent, Status,
 };
 use super::transport::{Input, Transports};
 use crate::clock::Clock;
+use crate::sync::lock;
 
 /// Frames waiting for the WebSocket writer. The driver stops taking commands while it is half full.
 const WS_QUEUE: usize = 1024;

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use socketio_proto::packet::{Namespace, Payload};
 
 use super::ClientRuntime;
 use super::builder::{Auth, ClientBuilder};
+use crate::sync::lock;
 
 /// Event names the client reserves for its own events (the reference client refuses them too).
 const RESERVED_EVENTS: [&str; 6] = [
@@ -198,10 +199,6 @@ pub(crate) struct Shared {
     pub(crate) client_listeners: Mutex<Vec<ClientListener>>,
     pub(crate) status: Mutex<HashMap<Namespace, Status>>,
     pub(crate) transport: Mutex<Option<Transport>>,
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {

@@ -18,9 +18,9 @@ use http::{HeaderMap, Method, Request, header};
 use http_body_util::{BodyExt, Full, Limited};
 
 use super::Connector;
-use super::handle::lock;
 use super::url::Target;
 use crate::runtime::Runtime;
+use crate::sync::lock;
 use crate::websocket::FuturesIo;
 use crate::websocket::frames::{self, write_frames};
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use engineio_proto::server::CloseReason;
 use engineio_proto::{Message, Transport};
 
-use super::socket::lock;
+use crate::sync::lock;
 
 type UpgradeListener = Arc<dyn Fn(Transport) + Send + Sync>;
 type PacketListener = Arc<dyn Fn(&Message) + Send + Sync>;

@@ -17,6 +17,7 @@ use super::socket::Socket;
 use crate::app::{Application, HandshakeRequest, SessionContext, SessionHandler};
 use crate::engine::{Engine, EngineBuilder};
 use crate::runtime::Runtime;
+use crate::sync::{read, write};
 
 /// Decides whether an unknown namespace name is accepted as a dynamic namespace.
 type NamespacePredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -315,12 +316,4 @@ impl From<SocketIo> for Engine {
     fn from(io: SocketIo) -> Engine {
         io.engine
     }
-}
-
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|poison| poison.into_inner())
-}
-
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poison| poison.into_inner())
 }

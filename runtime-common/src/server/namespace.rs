@@ -11,8 +11,9 @@ use socketio_proto::packet;
 
 use super::broadcast::{BroadcastOperator, Excluded, Snapshot, Snapshots};
 use super::error::{ConnectError, EmitError};
-use super::socket::{Socket, lock};
+use super::socket::Socket;
 use crate::runtime::Runtime;
+use crate::sync::{lock, read, write};
 
 /// A connection handler (`io.of(..).on("connection", ..)`).
 pub(crate) type ConnectionHandler = Arc<dyn Fn(&Socket) + Send + Sync>;
@@ -192,17 +193,11 @@ impl Namespace {
     }
 
     fn write_handlers(&self) -> std::sync::RwLockWriteGuard<'_, Handlers> {
-        self.0
-            .handlers
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner())
+        write(&self.0.handlers)
     }
 
     fn read_handlers(&self) -> std::sync::RwLockReadGuard<'_, Handlers> {
-        self.0
-            .handlers
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner())
+        read(&self.0.handlers)
     }
 
     /// Listens to the room index's changes: `create-room`, `delete-room`, `join-room` and

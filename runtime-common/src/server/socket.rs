@@ -19,6 +19,7 @@ use super::handshake::Handshake;
 use super::listeners::Listeners;
 use super::namespace::Namespace;
 use crate::app::SessionHandle;
+use crate::sync::lock;
 
 /// A client's socket in one namespace (the reference's server-side `Socket`).
 ///
@@ -454,9 +455,4 @@ fn check_event_name(event: &str) -> Result<(), EmitError> {
         return Err(EmitError::ReservedEventName(event.to_owned()));
     }
     Ok(())
-}
-
-/// Locks a mutex whose critical sections cannot leave it inconsistent, poisoned or not.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
