@@ -48,30 +48,28 @@ impl HandshakeRequest {
     pub(crate) fn from_parts(parts: &http::request::Parts) -> Self {
         let uri = parts.uri.to_string();
         let values: usize = parts.headers.values().map(|value| value.len()).sum();
-        let mut bytes = BytesMut::with_capacity(uri.len() + values);
-        bytes.extend_from_slice(uri.as_bytes());
-        for value in parts.headers.values() {
-            bytes.extend_from_slice(value.as_bytes());
-        }
-        let bytes = bytes.freeze();
-        let mut at = uri.len();
+        let mut buffer = BytesMut::with_capacity(uri.len() + values);
+        // Each piece is split off the front of the one buffer, sharing its allocation.
+        let mut copy = |bytes: &[u8]| {
+            buffer.extend_from_slice(bytes);
+            buffer.split().freeze()
+        };
+        let uri = http::Uri::from_maybe_shared(copy(uri.as_bytes()))
+            .unwrap_or_else(|_| parts.uri.clone());
         let mut headers = http::HeaderMap::with_capacity(parts.headers.len());
         for (name, value) in &parts.headers {
-            let copy = bytes.slice(at..at + value.len());
-            at += value.len();
             // The bytes of a valid value are valid: the fallback (the original) never runs.
-            let copy = match http::HeaderValue::from_maybe_shared(copy) {
-                Ok(mut copy) => {
-                    copy.set_sensitive(value.is_sensitive());
-                    copy
+            let value = match http::HeaderValue::from_maybe_shared(copy(value.as_bytes())) {
+                Ok(mut copied) => {
+                    copied.set_sensitive(value.is_sensitive());
+                    copied
                 }
                 Err(_) => value.clone(),
             };
-            headers.append(name.clone(), copy);
+            headers.append(name.clone(), value);
         }
         HandshakeRequest {
-            uri: http::Uri::from_maybe_shared(bytes.slice(..uri.len()))
-                .unwrap_or_else(|_| parts.uri.clone()),
+            uri,
             headers: Arc::new(headers),
             peer_addr: parts.extensions.get::<PeerAddr>().map(|peer| peer.0),
         }
