@@ -22,13 +22,13 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::future::{LocalBoxFuture, poll_immediate};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
-use socketio_runtime::Runtime;
-use socketio_runtime::client::rustls::pki_types::CertificateDer;
-use socketio_runtime::client::rustls::pki_types::pem::PemObject;
-use socketio_runtime::client::{
+use socketio_client::rustls::pki_types::CertificateDer;
+use socketio_client::rustls::pki_types::pem::PemObject;
+use socketio_client::{
     AckError, AckSender, Client, ClientBuilder, ClientEvent, ClientRuntime, ConnectError,
     DisconnectReason, EmitError, Socket, SocketEvent, Transport, rustls,
 };
+use socketio_runtime::Runtime;
 
 use crate::certificates::TestCertificates;
 use crate::host::{Scenario, assert_none_failed, check_all, failure};

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use engineio_proto::Message;
 use engineio_proto::server::ServerConfig;
-use serde_json::{Value, json};
-use socketio_runtime::{
-    Application, Engine, EngineConfig, HandshakeRequest, Runtime, SessionContext, SessionHandler,
+use engineio_server::{
+    Application, Engine, EngineConfig, HandshakeRequest, SessionContext, SessionHandler,
 };
+use serde_json::{Value, json};
+use socketio_runtime::Runtime;
 
 use crate::host::{Host, Scenario, run_list};
 

@@ -7,10 +7,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
+use engineio_server::Engine;
 use futures_channel::oneshot;
 use futures_util::future::select;
 use serde_json::Value;
-use socketio_runtime::{BoxFuture, Engine, Runtime};
+use socketio_runtime::{BoxFuture, Runtime};
 
 use crate::node::run_node_script;
 use crate::wait::eventually;

@@ -12,7 +12,7 @@
 //! The client list turns this around: the official server (`js-server.mjs`) runs alongside, our
 //! client drives the [`client::ClientScenario`]s against it, and the server's observations are
 //! checked at the end. A runtime's test names its
-//! [`ClientRuntime`](socketio_runtime::client::ClientRuntime) by type:
+//! [`ClientRuntime`](socketio_client::ClientRuntime) by type:
 //!
 //! - [`client::official_server`]: our Socket.IO client against the `socket.io` server;
 //! - [`client::official_server_over_tls`]: the same over `https` / `wss`, with a throwaway CA
@@ -33,4 +33,5 @@ mod wait;
 pub use host::{Host, Scenario};
 pub use node::{NodeProcess, ensure_node_modules, interop_dir, run_node_script};
 
-pub use socketio_runtime::{BoxFuture, Engine, Runtime};
+pub use engineio_server::Engine;
+pub use socketio_runtime::{BoxFuture, Runtime};

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketio_runtime::Runtime;
-use socketio_runtime::server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
+use socketio_server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
 
 use crate::host::{Host, Scenario, run_list};
 

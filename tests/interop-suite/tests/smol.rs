@@ -10,7 +10,7 @@ use std::thread;
 use async_executor::Executor;
 use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
 use socketio_smol::client::Smol as SmolClient;
-use socketio_smol::{Server, SmolRuntime};
+use socketio_smol::{HttpServer, SmolRuntime};
 
 struct Smol(SmolRuntime);
 
@@ -20,7 +20,7 @@ impl Host for Smol {
     }
 
     async fn bind(&self, engine: Engine) -> io::Result<(SocketAddr, BoxFuture)> {
-        let server = Server::bind("127.0.0.1:0", engine).await?;
+        let server = HttpServer::bind("127.0.0.1:0", engine).await?;
         let addr = server.local_addr()?;
         Ok((
             addr,

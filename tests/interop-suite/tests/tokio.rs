@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
 use socketio_tokio::client::Tokio as TokioClient;
-use socketio_tokio::{Server, TokioRuntime};
+use socketio_tokio::{HttpServer, TokioRuntime};
 
 struct Tokio;
 
@@ -17,7 +17,7 @@ impl Host for Tokio {
     }
 
     async fn bind(&self, engine: Engine) -> io::Result<(SocketAddr, BoxFuture)> {
-        let server = Server::bind("127.0.0.1:0", engine).await?;
+        let server = HttpServer::bind("127.0.0.1:0", engine).await?;
         let addr = server.local_addr()?;
         Ok((
             addr,

@@ -1,0 +1,425 @@
+//! One task per session: owns the [`ServerSession`], feeds it inputs and time, carries out its outputs
+//! and runs the application's handler in between. The session's WebSocket is polled by this task
+//! too, so a frame costs no hop between tasks; long-polling requests arrive through its inbox.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::Poll;
+
+use bytes::Bytes;
+use engineio_proto::server::{Event, Output, PostError, ServerSession};
+use engineio_proto::{Frame, Instant, RequestError};
+use futures_channel::oneshot;
+use hyper::upgrade::OnUpgrade;
+
+use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
+use crate::engine::Shared;
+use crate::inbox::Inbox;
+use crate::outbox::{Outbox, Outgoing};
+use crate::websocket::{Ended, Unwrapper, WsLink};
+use socketio_runtime::BoxSleep;
+
+/// The answer to a long-polling GET: the payload, or the protocol error.
+pub(crate) type PollReply = Result<Bytes, RequestError>;
+
+/// Everything that reaches a session task from other tasks, except the application's traffic
+/// (which comes through the outbox).
+pub(crate) enum Input {
+    /// A long-polling GET, answered through the sender (held until there is something to send).
+    Poll(oneshot::Sender<PollReply>),
+    /// A long-polling POST begins.
+    PostStart(oneshot::Sender<Result<(), RequestError>>),
+    /// The next chunk of the POST body.
+    PostData(Bytes, oneshot::Sender<Result<(), PostError>>),
+    /// The POST body ended.
+    PostEnd(oneshot::Sender<Result<(), PostError>>),
+    /// The POST's connection failed before its body ended.
+    PostAborted,
+    /// A WebSocket upgrade request for this session (the probe of a polling session): the
+    /// connection hyper hands over once the answer is `Ok` and the `101` is sent.
+    Upgrade(WsUpgrade, oneshot::Sender<Result<(), RequestError>>),
+}
+
+/// A WebSocket connection on its way from hyper to a session.
+pub(crate) struct WsUpgrade {
+    pub(crate) upgrade: OnUpgrade,
+    pub(crate) unwrapper: Option<Unwrapper>,
+}
+
+/// The state of one session task.
+pub(crate) struct Driver {
+    shared: Arc<Shared>,
+    session: ServerSession,
+    handle: SessionHandle,
+    /// Long-polling and upgrade requests.
+    inbox: Arc<Inbox>,
+    /// The outbox batch being carried out; its buffer goes back to the outbox for the next one.
+    taken: VecDeque<Outgoing>,
+    /// The long-polling GET held open, if any.
+    held_get: Option<oneshot::Sender<PollReply>>,
+    /// The session's WebSocket: the probe while upgrading, else the main one; never both, as the
+    /// protocol machine probes only from polling.
+    socket: Option<WsLink>,
+    sleep: Option<(Instant, BoxSleep)>,
+}
+
+/// Largest outbox batch buffer kept between batches (in items); a bigger one is freed.
+const SPARE_CAPACITY: usize = 256;
+
+enum Wake {
+    Input(Input),
+    /// The WebSocket read a frame.
+    WsFrame(Frame),
+    /// The WebSocket ended.
+    WsEnded(Ended),
+    /// Other tasks handed something over (now in `Driver::taken`); `true` if the outbox
+    /// overflowed.
+    Outbox(bool),
+    GetAborted,
+    Timeout,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        session: ServerSession,
+        handle: SessionHandle,
+        inbox: Arc<Inbox>,
+    ) -> Self {
+        Driver {
+            shared,
+            session,
+            handle,
+            inbox,
+            taken: VecDeque::new(),
+            held_get: None,
+            socket: None,
+            sleep: None,
+        }
+    }
+
+    /// Holds the handshake GET of a polling session (the machine answers it with the `open` packet).
+    pub(crate) fn hold_get(&mut self, reply: oneshot::Sender<PollReply>) {
+        self.held_get = Some(reply);
+    }
+
+    /// Attaches the WebSocket that `upgrade` will hand over.
+    pub(crate) fn attach_socket(&mut self, upgrade: WsUpgrade) {
+        self.socket = Some(WsLink::new(
+            &self.shared,
+            upgrade.upgrade,
+            upgrade.unwrapper,
+        ));
+    }
+
+    /// Lets the WebSocket go: it finishes its closing handshake on its own.
+    fn release_socket(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            socket.close(&self.shared);
+        }
+    }
+
+    /// Runs the session to its end, then removes it from the table.
+    async fn run(&mut self, mut handler: Box<dyn SessionHandler>) {
+        let mut now = self.shared.clock.now();
+        loop {
+            self.drain(now, handler.as_mut());
+            if self.session.is_closed() {
+                break;
+            }
+            let wake = self.wait(handler.poll_timeout()).await;
+            // What the handler hands over while this wake-up is carried out is taken on the next
+            // turn of the loop, before the task sleeps: no wake-up needed.
+            self.handle.outbox.set_busy();
+            // One reading of the clock per wake-up: everything it leads to happens "now".
+            now = self.shared.clock.now();
+            match wake {
+                Wake::Timeout => {
+                    self.session.handle_timeout(now);
+                    self.drain(now, handler.as_mut());
+                    if handler.poll_timeout().is_some_and(|at| at <= now) {
+                        let mut context = SessionContext {
+                            session: &mut self.session,
+                            now,
+                            handle: &self.handle,
+                        };
+                        handler.on_timeout(&mut context);
+                    }
+                }
+                Wake::GetAborted => {
+                    self.held_get = None;
+                    self.session.handle_poll_aborted(now);
+                }
+                Wake::Input(input) => self.on_input(now, input),
+                Wake::WsFrame(frame) => self.session.handle_ws_frame(now, frame),
+                Wake::WsEnded(ended) => {
+                    self.release_socket();
+                    self.session.handle_ws_closed(now, ended == Ended::Failed);
+                }
+                Wake::Outbox(overflowed) => {
+                    let mut items = std::mem::take(&mut self.taken);
+                    self.on_outbox(now, handler.as_mut(), &mut items);
+                    // Kept for the next batch, unless a burst made it large.
+                    if items.capacity() <= SPARE_CAPACITY {
+                        self.taken = items;
+                    }
+                    if overflowed {
+                        // The client is not keeping up with what the application sends it.
+                        self.session.close(now);
+                    }
+                }
+            }
+        }
+        self.shared.sessions.remove(self.handle.sid());
+        self.handle.outbox.close();
+        self.release_socket();
+        // Requests queued meanwhile see their reply sender dropped: they answer "unknown sid".
+        self.inbox.close();
+    }
+
+    /// Waits for the next thing to do. The deadline (the session's or the handler's, whichever is
+    /// first) and an aborted GET are checked before inputs, so a flood of inputs cannot starve the
+    /// heartbeat; the socket's writes go before the outbox, so a burst is written while it arrives.
+    async fn wait(&mut self, handler_deadline: Option<Instant>) -> Wake {
+        let deadline = match (self.session.poll_timeout(), handler_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.sleep.as_ref().map(|(at, _)| *at) != deadline {
+            self.sleep = deadline.map(|at| {
+                let sleep = self
+                    .shared
+                    .runtime
+                    .sleep_until(self.shared.clock.to_std(at));
+                (at, sleep)
+            });
+        }
+        poll_fn(|cx| {
+            if let Some(socket) = &mut self.socket {
+                socket.begin_poll();
+            }
+            let wake = self.poll_wake(cx);
+            if wake.is_pending()
+                && let Some(socket) = &mut self.socket
+            {
+                socket.end_poll_pending();
+            }
+            wake
+        })
+        .await
+    }
+
+    fn poll_wake(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Wake> {
+        if let Some((_, sleep)) = &mut self.sleep {
+            if sleep.as_mut().poll(cx).is_ready() {
+                self.sleep = None;
+                return Poll::Ready(Wake::Timeout);
+            }
+        }
+        if let Some(get) = &mut self.held_get {
+            if get.poll_canceled(cx).is_ready() {
+                return Poll::Ready(Wake::GetAborted);
+            }
+        }
+        if let Some(socket) = &mut self.socket {
+            if let Poll::Ready(ended) = socket.poll_write(cx) {
+                return Poll::Ready(Wake::WsEnded(ended));
+            }
+        }
+        if let Poll::Ready(overflowed) = self.handle.outbox.poll_take(cx, &mut self.taken) {
+            return Poll::Ready(Wake::Outbox(overflowed));
+        }
+        if let Some(socket) = &mut self.socket {
+            match socket.poll_read(cx) {
+                Poll::Ready(Ok(frame)) => return Poll::Ready(Wake::WsFrame(frame)),
+                Poll::Ready(Err(ended)) => return Poll::Ready(Wake::WsEnded(ended)),
+                Poll::Pending => {}
+            }
+        }
+        self.inbox.poll_next(cx).map(Wake::Input)
+    }
+
+    fn on_input(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Poll(reply) => match self.session.handle_poll(now) {
+                Ok(()) => self.held_get = Some(reply),
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                }
+            },
+            Input::PostStart(reply) => {
+                let _ = reply.send(self.session.handle_post_start(now));
+            }
+            Input::PostData(chunk, reply) => {
+                let _ = reply.send(self.session.handle_post_data(now, chunk));
+            }
+            Input::PostEnd(reply) => {
+                let _ = reply.send(self.session.handle_post_end(now));
+            }
+            Input::PostAborted => self.session.handle_post_aborted(now),
+            Input::Upgrade(upgrade, reply) => {
+                let answer = self.session.handle_upgrade_request(now);
+                if answer.is_ok() {
+                    self.attach_socket(upgrade);
+                }
+                let _ = reply.send(answer);
+            }
+        }
+    }
+
+    /// Carries out what other tasks handed over, in order, carrying out outputs as it goes so the
+    /// handler's commands see the session as it is. The handler hears of a drain once per batch.
+    fn on_outbox(
+        &mut self,
+        now: Instant,
+        handler: &mut dyn SessionHandler,
+        items: &mut VecDeque<Outgoing>,
+    ) {
+        let mut flushed = false;
+        for item in items.drain(..) {
+            match item {
+                Outgoing::Message(message) => {
+                    // The handle accepted this message; if the session cannot queue it the client
+                    // is not keeping up, and dropping it silently is not an option: close instead.
+                    if self.session.send(message).is_err() {
+                        self.session.close(now);
+                    }
+                }
+                Outgoing::Framed(message) => {
+                    if self.session.send_framed(message).is_err() {
+                        self.session.close(now);
+                    }
+                }
+                Outgoing::Volatile(messages) => {
+                    // Dropped unless the transport can take it now, as the reference does.
+                    if self.session.queued_packets() == 0 {
+                        for message in messages {
+                            let _ = self.session.send(message);
+                        }
+                    }
+                }
+                Outgoing::Command(command) => {
+                    let mut context = SessionContext {
+                        session: &mut self.session,
+                        now,
+                        handle: &self.handle,
+                    };
+                    handler.on_command(&mut context, command);
+                }
+                Outgoing::Close => self.session.close(now),
+            }
+            flushed |= self.carry_out(now, handler);
+        }
+        self.notify_if_drained(now, handler, flushed);
+    }
+
+    /// Carries out every pending output, running the handler for events; then, if that flushed
+    /// everything queued, tells the handler.
+    fn drain(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+        let flushed = self.carry_out(now, handler);
+        self.notify_if_drained(now, handler, flushed);
+    }
+
+    /// Carries out every pending output, running the handler for events; `true` if something went
+    /// to the transport.
+    fn carry_out(&mut self, now: Instant, handler: &mut dyn SessionHandler) -> bool {
+        let mut flushed = false;
+        while let Some(output) = self.session.poll_output() {
+            match output {
+                Output::PollResponse(payload) => {
+                    flushed = true;
+                    if let Some(get) = self.held_get.take() {
+                        let _ = get.send(Ok(payload));
+                    }
+                }
+                Output::WsFrame(frame) => {
+                    flushed = true;
+                    self.write_frame(now, frame);
+                }
+                Output::CloseWebSocket => self.release_socket(),
+                Output::Event(event) => self.dispatch(now, handler, event),
+            }
+        }
+        flushed
+    }
+
+    /// After a flush that left nothing queued, the handler hears of it: the reference's `drain`.
+    fn notify_if_drained(&mut self, now: Instant, handler: &mut dyn SessionHandler, flushed: bool) {
+        if flushed && !self.session.is_closed() && self.session.queued_packets() == 0 {
+            let mut context = SessionContext {
+                session: &mut self.session,
+                now,
+                handle: &self.handle,
+            };
+            handler.on_drain(&mut context);
+        }
+    }
+
+    fn write_frame(&mut self, now: Instant, frame: Frame) {
+        let Some(socket) = &mut self.socket else {
+            return;
+        };
+        if !socket.send(frame) {
+            // The client is not reading: give the socket up rather than buffer without bound.
+            // The session sees its transport fail.
+            self.release_socket();
+            self.session.handle_ws_closed(now, true);
+        }
+    }
+
+    fn dispatch(&mut self, now: Instant, handler: &mut dyn SessionHandler, event: Event) {
+        let mut context = SessionContext {
+            session: &mut self.session,
+            now,
+            handle: &self.handle,
+        };
+        match event {
+            Event::Message(message) => handler.on_message(&mut context, message),
+            Event::Upgraded => handler.on_upgrade(&mut context),
+            Event::Upgrading => {}
+            Event::Closed(reason) => handler.on_close(reason),
+        }
+    }
+}
+
+impl Driver {
+    /// Creates session `sid`, registers it in the table and returns its task's state, not yet
+    /// running (attach the first transport, then [`spawn`](Self::spawn) it). `None` if the sid is
+    /// taken.
+    pub(crate) fn open(
+        shared: &Arc<Shared>,
+        sid: String,
+        transport: engineio_proto::Transport,
+    ) -> Option<Driver> {
+        let sid: Arc<str> = sid.into();
+        let inbox = Arc::new(Inbox::new(shared.config.input_queue));
+        if !shared.sessions.insert(sid.clone(), inbox.clone()) {
+            return None;
+        }
+        let now = shared.clock.now();
+        let session = ServerSession::new(now, sid.to_string(), transport, shared.config.server);
+        let handle = SessionHandle {
+            sid,
+            outbox: Arc::new(Outbox::new(shared.config.outbox_limit)),
+        };
+        Some(Driver::new(shared.clone(), session, handle, inbox))
+    }
+
+    /// Opens the application's handler for the session with the request that opened it, then
+    /// spawns the session's task. The handler is opened here, not in the task, so the request is
+    /// not kept in the task's memory for the session's life.
+    pub(crate) fn spawn(mut self, request: &HandshakeRequest) {
+        let handler = {
+            let mut context = SessionContext {
+                session: &mut self.session,
+                now: self.shared.clock.now(),
+                handle: &self.handle,
+            };
+            self.shared.app.on_open(&mut context, request)
+        };
+        let runtime = self.shared.runtime.clone();
+        // `run` borrows the driver, so the task holds one copy of it, not the argument and a local.
+        runtime.spawn(Box::pin(async move { self.run(handler).await }));
+    }
+}

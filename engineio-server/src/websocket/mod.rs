@@ -1,0 +1,92 @@
+//! WebSocket transport: the HTTP upgrade, the socket a session's task polls, and the I/O adapters
+//! that let a runtime-agnostic WebSocket library run over the connection hyper hands over.
+
+mod accept;
+mod link;
+mod raw_io;
+
+use std::sync::Arc;
+
+use engineio_proto::Transport;
+use futures_channel::oneshot;
+use http::request::Parts;
+use http::{HeaderMap, Request, Response};
+
+use crate::app::HandshakeRequest;
+use crate::driver::{Driver, Input, WsUpgrade};
+use crate::engine::{ResponseBody, Shared};
+use crate::http::polling;
+use crate::http::refusal::Refusal;
+use crate::http::response;
+use crate::inbox::Inbox;
+
+pub(crate) use accept::is_upgrade_request;
+pub(crate) use link::{Ended, WsLink};
+pub(crate) use raw_io::Unwrapper;
+
+/// Whether a WebSocket request's `Origin` passes the engine's allow-list (`None`: no list, all
+/// pass). A request without `Origin` (not from a browser) passes unless `required`.
+pub(crate) fn origin_allowed(
+    allowed: Option<&[String]>,
+    required: bool,
+    headers: &HeaderMap,
+) -> bool {
+    let Some(allowed) = allowed else {
+        return true;
+    };
+    let mut origins = headers.get_all(http::header::ORIGIN).iter();
+    match (origins.next(), origins.next()) {
+        (None, _) => !required,
+        (Some(origin), None) => allowed
+            .iter()
+            .any(|allowed| allowed.as_bytes() == origin.as_bytes()),
+        // Two origins: a forged request, not a browser's.
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// Opens a session over WebSocket: the `open` packet is its first frame.
+pub(crate) fn handshake(
+    shared: &Arc<Shared>,
+    sid: String,
+    parts: &mut Parts,
+) -> Result<Response<ResponseBody>, Refusal> {
+    let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
+    let Some(mut driver) = Driver::open(shared, sid, Transport::WebSocket) else {
+        return Ok(response::internal_error());
+    };
+    driver.attach_socket(take_upgrade(parts));
+    driver.spawn(&HandshakeRequest::from_parts(parts));
+    Ok(accept::switching_protocols(accept))
+}
+
+/// A WebSocket for an existing (polling) session: the probe of an upgrade, if the session agrees.
+pub(crate) async fn upgrade_session(
+    sid: &str,
+    inbox: &Inbox,
+    parts: &mut Parts,
+) -> Result<Response<ResponseBody>, Refusal> {
+    let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
+    let (reply, answer) = oneshot::channel();
+    inbox
+        .push(Input::Upgrade(take_upgrade(parts), reply))
+        .map_err(|refused| polling::refusal(sid, refused))?;
+    match answer.await {
+        Ok(Ok(())) => Ok(accept::switching_protocols(accept)),
+        Ok(Err(error)) => Err(Refusal::session(error)),
+        Err(_) => Err(Refusal::unknown_sid(sid)),
+    }
+}
+
+/// Takes hyper's upgrade handle out of the request's extensions (where `hyper::upgrade::on` looks
+/// for it), leaving the rest of the request head in place.
+fn take_upgrade(parts: &mut Parts) -> WsUpgrade {
+    let mut request = Request::new(());
+    std::mem::swap(request.extensions_mut(), &mut parts.extensions);
+    let upgrade = hyper::upgrade::on(&mut request);
+    std::mem::swap(request.extensions_mut(), &mut parts.extensions);
+    WsUpgrade {
+        upgrade,
+        unwrapper: parts.extensions.get::<Unwrapper>().copied(),
+    }
+}

@@ -1,0 +1,113 @@
+//! The server of the public compliance suites (the Engine.IO and Socket.IO protocol test suites),
+//! on one port: the Engine.IO echo on `/engine.io/` and the Socket.IO echo on `/socket.io/`, with
+//! the suites' settings (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 bytes,
+//! connectTimeout 1000 ms, CORS for any origin).
+//!
+//! A runtime's example serves [`routes`] with its `Server`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::server::ServerConfig;
+
+use crate::EventArgs;
+use engineio_server::Cors;
+use engineio_server::EchoApp;
+use engineio_server::Engine;
+use engineio_server::EngineConfig;
+use engineio_server::Routes;
+use socketio_runtime::Runtime;
+use socketio_server::{Namespace, SocketIo, SocketIoConfig};
+
+/// The port the suites expect (`PORT` may say otherwise).
+pub const DEFAULT_PORT: u16 = 3000;
+/// The suites' `pingInterval`.
+pub const PING_INTERVAL: Duration = Duration::from_millis(300);
+/// The suites' `pingTimeout`.
+pub const PING_TIMEOUT: Duration = Duration::from_millis(200);
+/// The suites' `maxPayload` / `maxHttpBufferSize`, in bytes.
+pub const MAX_PAYLOAD: usize = 1_000_000;
+/// The suites' Socket.IO `connectTimeout`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The suites' Engine.IO settings.
+pub fn engine_io_config() -> ServerConfig {
+    ServerConfig::default()
+        .with_ping_interval(PING_INTERVAL)
+        .with_ping_timeout(PING_TIMEOUT)
+        .with_max_payload(MAX_PAYLOAD)
+}
+
+/// The Engine.IO echo on `/engine.io/`.
+pub fn engine_io(runtime: Arc<dyn Runtime>) -> Engine {
+    Engine::builder(runtime, EchoApp)
+        .config(
+            EngineConfig::default()
+                .with_server(engine_io_config())
+                .with_cors_any_origin(),
+        )
+        .build()
+}
+
+/// The suites' Socket.IO settings, on `/socket.io/`.
+pub fn socket_io_config() -> SocketIoConfig {
+    SocketIoConfig::default()
+        .with_ping_interval(PING_INTERVAL)
+        .with_ping_timeout(PING_TIMEOUT)
+        .with_max_http_buffer_size(MAX_PAYLOAD)
+        .with_connect_timeout(CONNECT_TIMEOUT)
+        .with_cors(Cors::any())
+}
+
+/// The Socket.IO echo with the suites' settings: [`install`] on a fresh server.
+pub fn socket_io(runtime: Arc<dyn Runtime>) -> SocketIo {
+    let io = SocketIo::builder(runtime)
+        .config(socket_io_config())
+        .build();
+    install(&io);
+    io
+}
+
+/// Installs the Socket.IO echo on `/` and `/custom` of `io`: see [`install_echo`].
+pub fn install(io: &SocketIo) {
+    install_echo(&io.of("/"));
+    install_echo(&io.of("/custom"));
+}
+
+/// The echo on one namespace. Each socket is sent `auth` with its handshake's auth payload as soon
+/// as it connects (what the suites check); then `auth` is acknowledged with that payload,
+/// `message` is answered with `message-back` and the same arguments, and `message-with-ack` is
+/// acknowledged with its arguments. Arguments go back as they came, binary attachments included.
+pub fn install_echo(namespace: &Namespace) {
+    namespace.on_connection(|socket| {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+        socket.on("auth", |socket, (): (), ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&socket.handshake().auth);
+            }
+        });
+        socket.on_raw("message", |socket, payload, _| {
+            if let Ok(args) = EventArgs::from_event(payload) {
+                let _ = socket.emit("message-back", &args);
+            }
+        });
+        socket.on_raw("message-with-ack", |_, payload, ack| {
+            if let (Some(ack), Ok(args)) = (ack, EventArgs::from_event(payload)) {
+                let _ = ack.send(&args);
+            }
+        });
+    });
+}
+
+/// Both servers of the suites, sharing one port: requests under `/engine.io/` go to the Engine.IO
+/// echo, those under `/socket.io/` to the Socket.IO echo. Serve it with a runtime's `HttpServer::bind`.
+pub fn routes(runtime: Arc<dyn Runtime>) -> Routes {
+    Routes::new(engine_io(runtime.clone())).engine(socket_io(runtime))
+}
+
+/// What a running conformance server prints.
+pub fn banner(local_addr: std::net::SocketAddr) -> String {
+    format!(
+        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo on http://{local_addr}/socket.io/"
+    )
+}

@@ -1,0 +1,323 @@
+//! The client's transports: long-polling requests over hyper's HTTP/1.1 client and the WebSocket
+//! over `async-tungstenite`, each run as its own task that reports to the driver.
+
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::client::IntoClientRequest;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use async_tungstenite::tungstenite::{self, Message as WsMessage};
+use bytes::Bytes;
+use engineio_proto::Frame;
+use engineio_proto::client::TransportFailure;
+use futures_util::Stream;
+use futures_util::future::{Either, select};
+use http::{HeaderMap, Method, Request, header};
+use http_body_util::{BodyExt, Full, Limited};
+
+use super::Connector;
+use super::url::Target;
+use socketio_runtime::FuturesIo;
+use socketio_runtime::Runtime;
+use socketio_runtime::sync::lock;
+use socketio_runtime::websocket::frames::{self, write_frames};
+
+/// How long one HTTP request (connect, send, whole body) may take. A held GET is answered by the
+/// server within its ping interval; this only catches a peer that went silent.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the WebSocket handshake (TCP connect included) may take.
+const WS_OPEN_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a WebSocket the client let go waits for the server's close answer.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Idle keep-alive connections kept: a GET and a POST may be in flight at once.
+const MAX_IDLE: usize = 2;
+
+/// One HTTP/1.1 connection's request side.
+pub(crate) type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// What the transports report to the driver; `engine` is the generation of the engine session the
+/// request or socket belongs to.
+#[derive(Debug)]
+pub(crate) enum Input {
+    Poll {
+        engine: u64,
+        result: Result<Bytes, TransportFailure>,
+    },
+    Post {
+        engine: u64,
+        result: Result<(), TransportFailure>,
+    },
+    WsOpened {
+        engine: u64,
+    },
+    WsFrame {
+        engine: u64,
+        frame: Frame,
+    },
+    WsClosed {
+        engine: u64,
+        error: bool,
+    },
+}
+
+/// Everything a transport task needs, shared by all of them.
+pub(crate) struct Transports {
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) target: Target,
+    /// The Engine.IO path, with its trailing slash.
+    pub(crate) path: String,
+    /// The user's query parameters (from the URL and the builder), encoded.
+    pub(crate) query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) max_payload: usize,
+    /// Set for `https` / `wss`.
+    pub(crate) tls: Option<futures_rustls::TlsConnector>,
+    /// Keep-alive connections waiting for the next long-polling request.
+    pub(crate) idle: Arc<Mutex<Vec<Sender>>>,
+    pub(crate) inputs: async_channel::Sender<Input>,
+}
+
+impl Transports {
+    /// A connection to the server, with TLS when the URL asks for it.
+    async fn connect(&self) -> std::io::Result<super::BoxIo> {
+        let target = &self.target;
+        let io = self.connector.connect(&target.host, target.port).await?;
+        match &self.tls {
+            Some(tls) => super::tls::wrap(tls, &target.host, io).await,
+            None => Ok(io),
+        }
+    }
+
+    fn path_and_query(&self, engine_query: &str) -> String {
+        if self.query.is_empty() {
+            format!("{}?{}", self.path, engine_query)
+        } else {
+            format!("{}?{}&{}", self.path, self.query, engine_query)
+        }
+    }
+
+    /// Spawns a long-polling GET.
+    pub(crate) fn poll(self: &Arc<Self>, engine: u64, query: String) {
+        let this = self.clone();
+        let task = async move {
+            let request = this.request(Method::GET, &query, Bytes::new());
+            let result = this.with_timeout(request).await;
+            let _ = this.inputs.send(Input::Poll { engine, result }).await;
+        };
+        self.runtime.spawn(Box::pin(task));
+    }
+
+    /// Spawns a long-polling POST.
+    pub(crate) fn post(self: &Arc<Self>, engine: u64, query: String, body: Bytes) {
+        let this = self.clone();
+        let task = async move {
+            let request = this.request(Method::POST, &query, body);
+            let result = this.with_timeout(request).await.map(drop);
+            let _ = this.inputs.send(Input::Post { engine, result }).await;
+        };
+        self.runtime.spawn(Box::pin(task));
+    }
+
+    async fn with_timeout(
+        &self,
+        request: impl Future<Output = Result<Bytes, TransportFailure>>,
+    ) -> Result<Bytes, TransportFailure> {
+        let timeout = self.runtime.sleep_until(Instant::now() + REQUEST_TIMEOUT);
+        match select(pin!(request), timeout).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(TransportFailure::Network),
+        }
+    }
+
+    /// One request, on an idle keep-alive connection if there is one (retried once on a new
+    /// connection if that one turns out to be closed), else on a new one; the body of a successful
+    /// answer.
+    async fn request(
+        &self,
+        method: Method,
+        query: &str,
+        body: Bytes,
+    ) -> Result<Bytes, TransportFailure> {
+        if let Some(mut sender) = self.idle_connection() {
+            let request = self.build_request(&method, query, body.clone())?;
+            match sender.send_request(request).await {
+                Ok(response) => return self.read_response(sender, response).await,
+                // The server let the idle connection go before it saw the request.
+                Err(error)
+                    if error.is_canceled()
+                        || error.is_closed()
+                        || error.is_incomplete_message() => {}
+                Err(_) => return Err(TransportFailure::Network),
+            }
+        }
+        let mut sender = self.new_connection().await?;
+        let request = self.build_request(&method, query, body)?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|_| TransportFailure::Network)?;
+        self.read_response(sender, response).await
+    }
+
+    fn idle_connection(&self) -> Option<Sender> {
+        let mut idle = lock(&self.idle);
+        while let Some(sender) = idle.pop() {
+            if sender.is_ready() && !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    async fn new_connection(&self) -> Result<Sender, TransportFailure> {
+        let io = self
+            .connect()
+            .await
+            .map_err(|_| TransportFailure::Network)?;
+        let (sender, connection) = hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io)
+            .await
+            .map_err(|_| TransportFailure::Network)?;
+        self.runtime.spawn(Box::pin(async move {
+            let _ = connection.await;
+        }));
+        Ok(sender)
+    }
+
+    fn build_request(
+        &self,
+        method: &Method,
+        query: &str,
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, TransportFailure> {
+        let mut builder = Request::builder()
+            .method(method.clone())
+            .uri(self.path_and_query(query))
+            .header(header::HOST, &self.target.authority);
+        if method == Method::POST {
+            builder = builder.header(header::CONTENT_TYPE, "text/plain;charset=UTF-8");
+        }
+        let mut request = builder
+            .body(Full::new(body))
+            .map_err(|_| TransportFailure::Network)?;
+        for (name, value) in &self.headers {
+            request.headers_mut().append(name, value.clone());
+        }
+        Ok(request)
+    }
+
+    /// Reads the body (within the size limit), then keeps the connection for the next request once
+    /// it is ready for one.
+    async fn read_response(
+        &self,
+        mut sender: Sender,
+        response: http::Response<hyper::body::Incoming>,
+    ) -> Result<Bytes, TransportFailure> {
+        let status = response.status();
+        let body = Limited::new(response.into_body(), self.max_payload)
+            .collect()
+            .await
+            .map_err(|_| TransportFailure::Network)?;
+        if !status.is_success() {
+            return Err(TransportFailure::HttpStatus(status.as_u16()));
+        }
+        let idle = self.idle.clone();
+        self.runtime.spawn(Box::pin(async move {
+            if sender.ready().await.is_ok() {
+                let mut idle = lock(&idle);
+                if idle.len() < MAX_IDLE {
+                    idle.push(sender);
+                }
+            }
+        }));
+        Ok(body.to_bytes())
+    }
+
+    /// Spawns the WebSocket: it reports `WsOpened`, every frame, and `WsClosed`; it writes what
+    /// arrives on `frames` and closes once that queue is dropped.
+    pub(crate) fn websocket(
+        self: &Arc<Self>,
+        engine: u64,
+        query: String,
+        frames: async_channel::Receiver<Frame>,
+    ) {
+        let this = self.clone();
+        let task = async move {
+            let opening = pin!(this.open_websocket(&query));
+            let timeout = this.runtime.sleep_until(Instant::now() + WS_OPEN_TIMEOUT);
+            let socket = match select(opening, timeout).await {
+                Either::Left((Ok(socket), _)) => socket,
+                Either::Left((Err(()), _)) | Either::Right(_) => {
+                    let _ = this
+                        .inputs
+                        .send(Input::WsClosed {
+                            engine,
+                            error: true,
+                        })
+                        .await;
+                    return;
+                }
+            };
+            if this.inputs.send(Input::WsOpened { engine }).await.is_err() {
+                return;
+            }
+            let (sink, stream) = socket.split();
+            let reader = pin!(read_frames(stream, engine, &this.inputs));
+            let writer = pin!(write_frames(sink, frames));
+            match select(reader, writer).await {
+                Either::Left((error, _writer)) => {
+                    let _ = this.inputs.send(Input::WsClosed { engine, error }).await;
+                }
+                Either::Right((error, reader)) => {
+                    // The driver let the socket go (or writing failed): give the server a moment to
+                    // answer the close frame.
+                    let _ = this.inputs.try_send(Input::WsClosed { engine, error });
+                    let grace = this.runtime.sleep_until(Instant::now() + CLOSE_GRACE);
+                    let _ = select(reader, grace).await;
+                }
+            }
+        };
+        self.runtime.spawn(Box::pin(task));
+    }
+
+    async fn open_websocket(
+        &self,
+        query: &str,
+    ) -> Result<WebSocketStream<FuturesIo<super::BoxIo>>, ()> {
+        let target = &self.target;
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
+        let url = format!(
+            "{scheme}://{}{}",
+            target.authority,
+            self.path_and_query(query)
+        );
+        let mut request = url.into_client_request().map_err(drop)?;
+        for (name, value) in &self.headers {
+            request.headers_mut().append(name, value.clone());
+        }
+        let io = self.connect().await.map_err(drop)?;
+        let config = WebSocketConfig::default()
+            .read_buffer_size(socketio_runtime::websocket::READ_BUFFER)
+            .max_message_size(Some(self.max_payload))
+            .max_frame_size(Some(self.max_payload));
+        let (socket, _response) =
+            async_tungstenite::client_async_with_config(request, FuturesIo::new(io), Some(config))
+                .await
+                .map_err(drop)?;
+        Ok(socket)
+    }
+}
+
+/// Feeds frames to the driver until the socket ends; `true` if it failed rather than closed.
+async fn read_frames(
+    stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
+    engine: u64,
+    inputs: &async_channel::Sender<Input>,
+) -> bool {
+    let deliver =
+        |frame| async move { inputs.send(Input::WsFrame { engine, frame }).await.is_ok() };
+    frames::read_frames(stream, deliver).await.unwrap_or(true)
+}

@@ -1,0 +1,357 @@
+//! One Engine.IO session's Socket.IO connection: the `ServerConnection` machine inside the session's
+//! task, its namespace sockets, and the commands other tasks send it.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use engineio_proto::server::CloseReason;
+use engineio_proto::{Instant, Message};
+use futures_channel::oneshot;
+use socketio_proto::adapter::SocketId;
+use socketio_proto::packet::{Namespace as NamespaceName, Payload, RawJson};
+use socketio_proto::server::{
+    DisconnectReason, Event, Output, SOCKET_ID_RANDOM_BYTES, ServerConnection,
+    socket_id_from_random,
+};
+
+use super::ack::{AckError, AckSender};
+use super::conn::Conn;
+use super::error::ConnectError;
+use super::handshake::Handshake;
+use super::io::IoShared;
+use super::socket::Socket;
+use engineio_server::{HandshakeRequest, SessionContext, SessionHandler};
+
+/// What other tasks ask of a connection.
+pub(crate) enum Command {
+    /// Send an event expecting an ack, and report the answer.
+    EmitWithAck {
+        namespace: String,
+        args: Payload,
+        timeout: Option<Duration>,
+        reply: oneshot::Sender<Result<Payload, AckError>>,
+    },
+    /// Answer the client's event `id`.
+    Ack {
+        namespace: NamespaceName,
+        id: u64,
+        args: Payload,
+    },
+    /// The connection middleware decided on a pending socket.
+    Admit {
+        namespace: String,
+        verdict: Result<(), ConnectError>,
+    },
+    /// Disconnect the socket of a namespace.
+    Disconnect { namespace: String },
+    /// Disconnect every socket and close the connection.
+    DisconnectAll,
+    /// Close the connection (the server is shutting down).
+    Close(DisconnectReason),
+}
+
+/// The Socket.IO side of one Engine.IO session.
+pub(crate) struct Connection {
+    io: Arc<IoShared>,
+    machine: ServerConnection,
+    request: HandshakeRequest,
+    issued: SystemTime,
+    conn: Conn,
+    /// Sockets by namespace name: pending (in the middleware) and connected.
+    sockets: HashMap<String, Socket>,
+    /// Ack replies awaited, by namespace and ack id.
+    acks: HashMap<(String, u64), oneshot::Sender<Result<Payload, AckError>>>,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        io: Arc<IoShared>,
+        session: &mut SessionContext<'_>,
+        request: &HandshakeRequest,
+    ) -> Self {
+        Connection {
+            machine: ServerConnection::new(session.now(), io.config.connection),
+            io,
+            request: request.clone(),
+            issued: SystemTime::now(),
+            conn: Conn::new(session.sid(), session.transport()),
+            sockets: HashMap::new(),
+            acks: HashMap::new(),
+        }
+    }
+
+    /// Carries out the machine's outputs: messages to the session, events to the application.
+    fn pump(&mut self, session: &mut SessionContext<'_>) {
+        while let Some(output) = self.machine.poll_output() {
+            match output {
+                Output::Send(message) => {
+                    if session.send(message).is_err() {
+                        // The client is not reading: it loses the connection, not the packet.
+                        session.close();
+                    }
+                }
+                Output::CloseEngine => session.close(),
+                Output::Event(event) => self.on_event(session, event),
+            }
+        }
+    }
+
+    /// The outputs after the session is gone: only the application's events matter.
+    fn pump_closed(&mut self) {
+        while let Some(output) = self.machine.poll_output() {
+            if let Output::Event(event) = output {
+                self.on_event_closed(event);
+            }
+        }
+    }
+
+    fn on_event(&mut self, session: &mut SessionContext<'_>, event: Event) {
+        match event {
+            Event::ConnectRequest { namespace, auth } => {
+                self.on_connect_request(session, namespace, auth)
+            }
+            Event::Event {
+                namespace,
+                args,
+                ack,
+                ..
+            } => {
+                let Some(socket) = self.sockets.get(namespace.as_str()).cloned() else {
+                    return;
+                };
+                let ack = ack.map(|id| AckSender {
+                    session: session.handle(),
+                    namespace: namespace.clone(),
+                    id,
+                });
+                socket.dispatch_event(args, ack);
+            }
+            other => self.on_event_closed(other),
+        }
+    }
+
+    /// The events that need no session (also handled after it is gone).
+    fn on_event_closed(&mut self, event: Event) {
+        match event {
+            Event::Connected { namespace, .. } => {
+                let Some(socket) = self.sockets.get(namespace.as_str()).cloned() else {
+                    return;
+                };
+                socket.set_connected(true);
+                socket
+                    .namespace()
+                    .add_socket(&socket, socket.take_early_rooms());
+                for handler in socket.namespace().connection_handlers() {
+                    handler(&socket);
+                }
+            }
+            Event::Ack {
+                namespace,
+                id,
+                args,
+                ..
+            } => self.resolve_ack(&namespace, id, Ok(args)),
+            Event::AckTimeout { namespace, id, .. } => {
+                self.resolve_ack(&namespace, id, Err(AckError::Timeout))
+            }
+            Event::AckCancelled { namespace, id, .. } => {
+                self.resolve_ack(&namespace, id, Err(AckError::Disconnected))
+            }
+            Event::Disconnecting {
+                namespace, reason, ..
+            } => {
+                if let Some(socket) = self.sockets.get(namespace.as_str()).cloned() {
+                    socket.notify_disconnecting(reason);
+                }
+            }
+            Event::Disconnected {
+                namespace,
+                socket: id,
+                reason,
+            } => {
+                if let Some(socket) = self.sockets.remove(namespace.as_str()) {
+                    socket.set_connected(false);
+                    socket.namespace().remove_socket(&id);
+                    socket.notify_disconnect(reason);
+                }
+                // Acks this namespace still awaits were cancelled by the machine before this.
+                self.acks
+                    .retain(|(awaited_in, _), _| awaited_in != namespace.as_str());
+            }
+            Event::Closed { .. } => {
+                self.sockets.clear();
+                self.acks.clear();
+            }
+            // Only with a session; dropped once it is gone.
+            Event::ConnectRequest { .. } | Event::Event { .. } => {}
+        }
+    }
+
+    fn resolve_ack(
+        &mut self,
+        namespace: &NamespaceName,
+        id: u64,
+        answer: Result<Payload, AckError>,
+    ) {
+        if let Some(reply) = self.acks.remove(&(namespace.as_str().to_owned(), id)) {
+            let _ = reply.send(answer);
+        }
+    }
+
+    fn on_connect_request(
+        &mut self,
+        session: &mut SessionContext<'_>,
+        name: NamespaceName,
+        auth: Option<RawJson>,
+    ) {
+        let Some(namespace) = self.io.namespace_for(name.as_str()) else {
+            let _ = self.machine.reject_invalid_namespace(name.as_str());
+            return;
+        };
+        let Some(id) = random_socket_id() else {
+            let error = ConnectError::new("the server could not draw a socket id");
+            self.reject(session.now(), name.as_str(), &error);
+            return;
+        };
+        let auth = auth
+            .and_then(|auth| auth.deserialize::<serde_json::Value>().ok())
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        let handshake = Handshake::new(&self.request, self.issued, auth);
+        let socket = Socket::new(
+            id,
+            namespace.clone(),
+            session.handle(),
+            self.conn.clone(),
+            handshake,
+        );
+        self.sockets
+            .insert(name.as_str().to_owned(), socket.clone());
+        let middleware = namespace.middleware();
+        if middleware.is_empty() {
+            self.admit(session.now(), name.as_str(), Ok(()));
+            return;
+        }
+        // The middleware may wait (a database, a token check): it runs in its own task and its
+        // verdict comes back as a command, in order with the rest of the session's traffic.
+        let handle = session.handle();
+        let namespace_name = name.as_str().to_owned();
+        self.io.runtime.spawn(Box::pin(async move {
+            let mut verdict = Ok(());
+            for step in middleware {
+                verdict = step(socket.clone()).await;
+                if verdict.is_err() {
+                    break;
+                }
+            }
+            let command = Command::Admit {
+                namespace: namespace_name,
+                verdict,
+            };
+            // A closed session needs no verdict.
+            let _ = handle.try_command(Box::new(command));
+        }));
+    }
+
+    fn admit(&mut self, now: Instant, namespace: &str, verdict: Result<(), ConnectError>) {
+        let Some(socket) = self.sockets.get(namespace) else {
+            return;
+        };
+        match verdict {
+            Ok(()) => {
+                let id = socket.id().clone();
+                if self.machine.accept(now, namespace, id).is_err() {
+                    self.sockets.remove(namespace);
+                }
+            }
+            Err(error) => self.reject(now, namespace, &error),
+        }
+    }
+
+    fn reject(&mut self, now: Instant, namespace: &str, error: &ConnectError) {
+        self.sockets.remove(namespace);
+        let data = error
+            .data
+            .as_ref()
+            .and_then(|data| RawJson::from_serialize(data).ok());
+        let _ = self.machine.reject(now, namespace, &error.message, data);
+    }
+
+    fn on_command(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::EmitWithAck {
+                namespace,
+                args,
+                timeout,
+                reply,
+            } => match self.machine.emit_with_ack(now, &namespace, args, timeout) {
+                Ok(id) => {
+                    self.acks.insert((namespace, id), reply);
+                }
+                Err(_) => {
+                    let _ = reply.send(Err(AckError::NotSent));
+                }
+            },
+            Command::Ack {
+                namespace,
+                id,
+                args,
+            } => {
+                // A second answer, or one for a socket gone, is ignored as in the reference.
+                let _ = self.machine.ack(now, &namespace, id, args);
+            }
+            Command::Admit { namespace, verdict } => self.admit(now, &namespace, verdict),
+            Command::Disconnect { namespace } => {
+                let _ = self.machine.disconnect(now, &namespace);
+            }
+            Command::DisconnectAll => self.machine.disconnect_all(now),
+            Command::Close(reason) => self.machine.close(now, reason),
+        }
+    }
+}
+
+impl SessionHandler for Connection {
+    fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
+        self.conn.notify_packet(&message);
+        self.machine.handle_message(session.now(), message);
+        self.pump(session);
+    }
+
+    fn on_upgrade(&mut self, _session: &mut SessionContext<'_>) {
+        self.conn.notify_upgraded();
+    }
+
+    fn on_drain(&mut self, _session: &mut SessionContext<'_>) {
+        self.conn.notify_drain();
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.machine.poll_timeout()
+    }
+
+    fn on_timeout(&mut self, session: &mut SessionContext<'_>) {
+        self.machine.handle_timeout(session.now());
+        self.pump(session);
+    }
+
+    fn on_command(&mut self, session: &mut SessionContext<'_>, command: Box<dyn Any + Send>) {
+        if let Ok(command) = command.downcast::<Command>() {
+            self.on_command(session.now(), *command);
+            self.pump(session);
+        }
+    }
+
+    fn on_close(&mut self, reason: CloseReason) {
+        self.machine.handle_engine_closed(Instant::ZERO, reason);
+        self.pump_closed();
+        self.conn.notify_closed(reason);
+    }
+}
+
+/// A fresh socket id from the operating system's CSPRNG.
+fn random_socket_id() -> Option<SocketId> {
+    let mut random = [0u8; SOCKET_ID_RANDOM_BYTES];
+    getrandom::fill(&mut random).ok()?;
+    Some(socket_id_from_random(&random))
+}

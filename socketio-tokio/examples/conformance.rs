@@ -1,0 +1,21 @@
+//! The server of the public compliance suites, on tokio: the Engine.IO echo on `/engine.io/` and
+//! the Socket.IO echo on `/socket.io/`, with the suites' settings (see
+//! `example_apps::conformance`, CORS for any origin). Port from `PORT` (default 3000).
+//!
+//! ```text
+//! PORT=3000 cargo run -p socketio-tokio --example conformance
+//! ```
+
+use std::sync::Arc;
+
+use example_apps::conformance::{self, DEFAULT_PORT};
+use example_apps::port_from_env;
+use socketio_tokio::{HttpServer, TokioRuntime};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let routes = conformance::routes(Arc::new(TokioRuntime::current()));
+    let server = HttpServer::bind(("0.0.0.0", port_from_env(DEFAULT_PORT)?), routes).await?;
+    println!("{}", conformance::banner(server.local_addr()?));
+    server.run().await
+}
