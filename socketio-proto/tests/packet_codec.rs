@@ -146,6 +146,26 @@ fn spec_connect_vectors() {
     );
 }
 
+/// The reference parser reads a namespace up to a comma or the end of the packet, so a packet with
+/// nothing after its namespace may leave the comma out.
+#[test]
+fn a_namespace_may_end_the_packet_without_a_comma() {
+    let connect = decode("0/custom", &[]).unwrap();
+    assert_eq!(connect, Packet::connect(ns("/custom"), None));
+    let disconnect = decode("1/custom", &[]).unwrap();
+    assert_eq!(disconnect, Packet::disconnect(ns("/custom")));
+    let with_auth = decode(r#"0/custom,{"token":"x"}"#, &[]).unwrap();
+    assert_eq!(
+        with_auth,
+        Packet::connect(ns("/custom"), Some(raw(r#"{"token":"x"}"#)))
+    );
+    // What we send always carries the comma.
+    assert_eq!(
+        Packet::connect(ns("/custom"), None).encode().text,
+        "0/custom,"
+    );
+}
+
 #[test]
 fn spec_event_vectors() {
     let main = Namespace::main();
@@ -299,11 +319,9 @@ fn rejects_bad_headers() {
         decode_err(r#"599999999999999999999999-["a"]"#),
         ParseError::TooManyAttachments { limit: 10 }
     );
-    assert_eq!(
-        decode_err(r#"2/admin["a"]"#),
-        ParseError::UnterminatedNamespace
-    );
-    assert_eq!(decode_err("0/admin"), ParseError::UnterminatedNamespace);
+    // Without a comma the namespace runs to the end of the packet, as the reference parser reads
+    // it: this EVENT is to `/admin["a"]` and has no payload.
+    assert_eq!(decode_err(r#"2/admin["a"]"#), ParseError::InvalidPayload);
     assert_eq!(
         decode_err(r#"218446744073709551616["a"]"#),
         ParseError::AckIdOverflow
@@ -491,7 +509,7 @@ fn long_inputs_fail_fast_without_allocating() {
         ),
         (
             format!("2/{}", "n".repeat(1 << 20)),
-            ParseError::UnterminatedNamespace,
+            ParseError::InvalidPayload,
         ),
         (format!("2/x,{digits}"), ParseError::AckIdOverflow),
     ];

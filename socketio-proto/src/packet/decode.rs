@@ -123,21 +123,22 @@ impl Cursor<'_> {
         Ok(count)
     }
 
-    /// `/<name>,` if the next byte is `/`; the comma is required (a JavaScript peer always sends it).
+    /// `/<name>` if the next byte is `/`, up to a comma (consumed) or the end of the packet, as the
+    /// reference parser reads it: `40/custom` and `40/custom,{..}` both name `/custom`.
     fn namespace(&mut self, text: &Utf8Bytes) -> Result<Namespace, ParseError> {
         if self.peek() != Some(b'/') {
             return Ok(Namespace::main());
         }
         let start = self.pos;
-        let length = self.bytes[start..]
-            .iter()
-            .position(|&byte| byte == b',')
-            .ok_or(ParseError::UnterminatedNamespace)?;
-        self.pos = start + length + 1;
-        // `/` and `,` are ASCII, so both ends are character boundaries.
+        let (length, next) = match self.bytes[start..].iter().position(|&byte| byte == b',') {
+            Some(length) => (length, start + length + 1),
+            None => (self.bytes.len() - start, self.bytes.len()),
+        };
+        self.pos = next;
+        // `/` and `,` are ASCII and the end is the text's end, so both ends are character boundaries.
         let name = text
             .slice(start, start + length)
-            .ok_or(ParseError::UnterminatedNamespace)?;
+            .ok_or(ParseError::InvalidPayload)?;
         Ok(Namespace::from_checked(name))
     }
 

@@ -20,9 +20,6 @@ pub enum ParseError {
         /// The decoder's [`max_attachments`](super::DecoderConfig::max_attachments).
         limit: usize,
     },
-    /// A namespace (`/...`) not terminated by `,`.
-    #[error("namespace not terminated by ','")]
-    UnterminatedNamespace,
     /// An ack id larger than `u64::MAX`.
     #[error("ack id overflows u64")]
     AckIdOverflow,
