@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use engineio_proto::server::{Event, Output, PostError, ServerSession};
-use engineio_proto::{Frame, Instant, RequestError};
+use engineio_proto::{ErrorCode, Frame, Instant, RequestError};
 use futures_channel::oneshot;
 use hyper::upgrade::OnUpgrade;
 
@@ -37,8 +37,20 @@ pub(crate) enum Input {
     /// The POST's connection failed before its body ended.
     PostAborted,
     /// A WebSocket upgrade request for this session (the probe of a polling session): the
-    /// connection hyper hands over once the answer is `Ok` and the `101` is sent.
-    Upgrade(WsUpgrade, oneshot::Sender<Result<(), RequestError>>),
+    /// connection hyper hands over once the answer is not `Refused` and the `101` is sent.
+    Upgrade(WsUpgrade, oneshot::Sender<UpgradeAnswer>),
+}
+
+/// What a session makes of a WebSocket for its sid.
+pub(crate) enum UpgradeAnswer {
+    /// The socket is the probe of an upgrade.
+    Probe,
+    /// The session is already on WebSocket or upgrading: as the reference does, the newcomer's
+    /// handshake completes and the socket is closed at once, leaving the session's own socket
+    /// working (a `400` would raise an error event that crashes clients with no error listener).
+    Surplus,
+    /// Refused with the protocol's error.
+    Refused(RequestError),
 }
 
 /// A WebSocket connection on its way from hyper to a session.
@@ -259,10 +271,18 @@ impl Driver {
             }
             Input::PostAborted => self.session.handle_post_aborted(now),
             Input::Upgrade(upgrade, reply) => {
-                let answer = self.session.handle_upgrade_request(now);
-                if answer.is_ok() {
-                    self.attach_socket(upgrade);
-                }
+                let answer = match self.session.handle_upgrade_request(now) {
+                    Ok(()) => {
+                        self.attach_socket(upgrade);
+                        UpgradeAnswer::Probe
+                    }
+                    Err(error) if error.code == ErrorCode::BadRequest => {
+                        WsLink::new(&self.shared, upgrade.upgrade, upgrade.unwrapper)
+                            .close(&self.shared);
+                        UpgradeAnswer::Surplus
+                    }
+                    Err(error) => UpgradeAnswer::Refused(error),
+                };
                 let _ = reply.send(answer);
             }
         }

@@ -1290,10 +1290,95 @@ async fn odd_upgrade_queries_get_clean_error_codes() {
             &[],
         ))
         .await;
-    let second = again.response().await;
-    assert_eq!((second.status, second.code()), (400, Some(3)));
+    // As the reference does: the handshake completes, then the newcomer is closed.
+    assert_eq!(again.response().await.status, 101);
+    assert_surplus_closed(&mut again).await;
     assert_eq!(polling_only.engine.session_count(), 0);
     assert_eq!(websocket_only.engine.session_count(), 0);
+}
+
+/// A CONNECT may leave out the comma after its namespace when nothing follows (`40/custom`), as the
+/// reference parser allows; a namespace nobody serves gets CONNECT_ERROR, and a packet that cannot
+/// be decoded closes its connection rather than vanishing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connects_without_a_trailing_comma_are_answered() {
+    let io = echo_server(config());
+    io.of("/custom").on_connection(|_| {});
+    let server = serve(io).await;
+    let mut conn = server.socket_io_client().await;
+    conn.send_text("40/custom").await;
+    let reply = conn.message().await;
+    assert!(reply.starts_with("40/custom,{\"sid\":"), "{reply}");
+    conn.send_text("40/random").await;
+    assert_eq!(
+        conn.message().await,
+        "44/random,{\"message\":\"Invalid namespace\"}"
+    );
+    conn.send_text("41/custom").await;
+    assert_still_served(&mut conn).await;
+    conn.send_text("4abc").await;
+    assert!(
+        conn.closes().await,
+        "an undecodable packet closes the connection"
+    );
+}
+
+/// A WebSocket for a session that has one already (or is upgrading to one) completes its handshake
+/// and gets a close frame, as the reference does; its session's own socket goes on working. A `400`
+/// would make the official `ws` client raise an error event, which crashes a program without an
+/// error listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_websocket_for_a_session_is_closed_after_its_handshake() {
+    let server = serve(echo_server(config())).await;
+    let surplus = |sid: &str| {
+        ws_request(
+            &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
+            &[],
+        )
+    };
+
+    // A session opened on WebSocket.
+    let mut first = server.connect().await;
+    first
+        .send(&ws_request("/socket.io/?EIO=4&transport=websocket", &[]))
+        .await;
+    assert_eq!(first.response().await.status, 101);
+    let sid = sid_of(first.message().await.as_bytes());
+    first.send_text("40").await;
+    assert!(first.message().await.starts_with("40{\"sid\":"));
+    let mut second = server.connect().await;
+    second.send(&surplus(&sid)).await;
+    assert_eq!(second.response().await.status, 101);
+    assert_surplus_closed(&mut second).await;
+    assert_still_served(&mut first).await;
+
+    // A polling session while its upgrade is probing, then once it has upgraded.
+    let sid = server.polling_session("/socket.io/").await;
+    let mut probe = server.connect().await;
+    probe.send(&surplus(&sid)).await;
+    assert_eq!(probe.response().await.status, 101);
+    probe.send_text("2probe").await;
+    assert_eq!(probe.message().await, "3probe");
+    let mut while_probing = server.connect().await;
+    while_probing.send(&surplus(&sid)).await;
+    assert_eq!(while_probing.response().await.status, 101);
+    assert_surplus_closed(&mut while_probing).await;
+    probe.send_text("5").await;
+    probe.send_text("40").await;
+    assert!(probe.message().await.starts_with("40{\"sid\":"));
+    let mut after_upgrade = server.connect().await;
+    after_upgrade.send(&surplus(&sid)).await;
+    assert_eq!(after_upgrade.response().await.status, 101);
+    assert_surplus_closed(&mut after_upgrade).await;
+    assert_still_served(&mut probe).await;
+    assert_eq!(server.engine.session_count(), 2);
+}
+
+/// The next frame is a close frame, then the connection ends.
+async fn assert_surplus_closed(conn: &mut Conn) {
+    let (opcode, _) = conn.frame().await.expect("a close frame");
+    assert_eq!(opcode, 0x8, "a close frame");
+    assert!(conn.closes().await, "the connection ends");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ use http::request::Parts;
 use http::{HeaderMap, Request, Response};
 
 use crate::app::HandshakeRequest;
-use crate::driver::{Driver, Input, WsUpgrade};
+use crate::driver::{Driver, Input, UpgradeAnswer, WsUpgrade};
 use crate::engine::{ResponseBody, Shared};
 use crate::http::polling;
 use crate::http::refusal::Refusal;
@@ -72,8 +72,10 @@ pub(crate) async fn upgrade_session(
         .push(Input::Upgrade(take_upgrade(parts), reply))
         .map_err(|refused| polling::refusal(sid, refused))?;
     match answer.await {
-        Ok(Ok(())) => Ok(accept::switching_protocols(accept)),
-        Ok(Err(error)) => Err(Refusal::session(error)),
+        Ok(UpgradeAnswer::Probe | UpgradeAnswer::Surplus) => {
+            Ok(accept::switching_protocols(accept))
+        }
+        Ok(UpgradeAnswer::Refused(error)) => Err(Refusal::session(error)),
         Err(_) => Err(Refusal::unknown_sid(sid)),
     }
 }
