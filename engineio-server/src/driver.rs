@@ -2,15 +2,18 @@
 //! and runs the application's handler in between. The session's WebSocket is polled by this task
 //! too, so a frame costs no hop between tasks; long-polling requests arrive through its inbox.
 
+use std::any::Any;
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::Poll;
 
 use bytes::Bytes;
-use engineio_proto::server::{Event, Output, PostError, ServerSession};
+use engineio_proto::server::{CloseReason, Event, Output, PostError, ServerSession};
 use engineio_proto::{ErrorCode, Frame, Instant, RequestError};
 use futures_channel::oneshot;
+use futures_util::FutureExt;
 use hyper::upgrade::OnUpgrade;
 
 use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
@@ -133,7 +136,7 @@ impl Driver {
     }
 
     /// Runs the session to its end, then removes it from the table.
-    async fn run(&mut self, mut handler: Box<dyn SessionHandler>) {
+    async fn run(&mut self, handler: &mut Box<dyn SessionHandler>) {
         let mut now = self.shared.clock.now();
         loop {
             self.drain(now, handler.as_mut());
@@ -183,11 +186,34 @@ impl Driver {
                 }
             }
         }
+        self.finish();
+    }
+
+    /// Takes the session out of the table and lets go of its transports and queues.
+    fn finish(&mut self) {
         self.shared.sessions.remove(self.handle.sid());
         self.handle.outbox.close();
         self.release_socket();
         // Requests queued meanwhile see their reply sender dropped: they answer "unknown sid".
         self.inbox.close();
+    }
+
+    /// The application's code panicked inside this session: the session ends as a forced close
+    /// (the handler hears of it, so it lets go of what it registered), the panic is reported, and
+    /// every other session goes on.
+    fn end_after_panic(&mut self, handler: &mut Box<dyn SessionHandler>, panic: &(dyn Any + Send)) {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        if let Some(hook) = &self.shared.hooks.panic {
+            hook(self.handle.sid(), message);
+        }
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            handler.on_close(CloseReason::ForcedClose)
+        }));
+        self.finish();
     }
 
     /// Waits for the next thing to do. The deadline (the session's or the handler's, whichever is
@@ -440,6 +466,14 @@ impl Driver {
         };
         let runtime = self.shared.runtime.clone();
         // `run` borrows the driver, so the task holds one copy of it, not the argument and a local.
-        runtime.spawn(Box::pin(async move { self.run(handler).await }));
+        runtime.spawn(Box::pin(async move {
+            let mut handler = handler;
+            let outcome = AssertUnwindSafe(self.run(&mut handler))
+                .catch_unwind()
+                .await;
+            if let Err(panic) = outcome {
+                self.end_after_panic(&mut handler, &*panic);
+            }
+        }));
     }
 }

@@ -31,13 +31,17 @@ type HeadersHook = Arc<dyn Fn(&mut HeaderMap, &Parts) + Send + Sync>;
 /// Hears about every request refused with a protocol error.
 type ConnectionErrorHook = Arc<dyn Fn(&ConnectionError<'_>) + Send + Sync>;
 
+/// Hears about a session ended by a panic in its application code: the sid and the panic's message.
+type PanicHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
 /// The hooks an [`EngineBuilder`] may set.
 #[derive(Default)]
-struct Hooks {
+pub(crate) struct Hooks {
     allow_request: Option<AllowRequest>,
     initial_headers: Option<HeadersHook>,
     headers: Option<HeadersHook>,
     connection_error: Option<ConnectionErrorHook>,
+    pub(crate) panic: Option<PanicHook>,
 }
 
 /// State shared by the request handlers and the session tasks of one engine.
@@ -48,7 +52,7 @@ pub(crate) struct Shared {
     pub(crate) sessions: SessionTable,
     pub(crate) app: Arc<dyn Application>,
     sid_generator: SidGenerator,
-    hooks: Hooks,
+    pub(crate) hooks: Hooks,
 }
 
 /// An Engine.IO server: answers HTTP requests under its path and runs one task per session.
@@ -114,6 +118,15 @@ impl EngineBuilder {
         hook: impl Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
     ) -> Self {
         self.hooks.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the hook told of a session ended by a panic in the application's code (a listener, a
+    /// handler), with the session id and the panic's message. The session is closed and cleaned
+    /// up as for any other close (reason `forced close`); every other session goes on. Without a
+    /// hook the panic is reported only by the process's panic hook (stderr by default).
+    pub fn on_panic(mut self, hook: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        self.hooks.panic = Some(Arc::new(hook));
         self
     }
 

@@ -123,6 +123,16 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Calls `hook` when a listener (or other application code run by a connection) panics, with
+    /// the Engine.IO session id and the panic's message. That connection ends: each of its sockets
+    /// disconnects (reason `forced close`) and leaves its rooms, and every other connection goes
+    /// on, as a JavaScript server would after an exception in one handler.
+    pub fn on_panic(mut self, hook: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        self.customize
+            .push(Box::new(move |engine| engine.on_panic(hook)));
+        self
+    }
+
     /// Calls `hook` for every request refused with an Engine.IO error (the reference's
     /// `io.engine.on("connection_error")`): code, message, request and context.
     pub fn on_connection_error(

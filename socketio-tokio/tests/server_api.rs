@@ -574,3 +574,65 @@ async fn broadcasts_reach_the_union_of_their_rooms_minus_the_excluded_once_each(
     }
     serving.abort();
 }
+
+/// A listener that panics ends its own connection only: the session leaves the table, its socket
+/// leaves its namespace and rooms (with a disconnect reason), the panic reaches the hook, and the
+/// other clients are served as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_listener_ends_only_its_own_session() {
+    let panics: Arc<Mutex<Vec<String>>> = Arc::default();
+    let reasons: Reasons = Arc::default();
+    let io = {
+        let panics = panics.clone();
+        socket_io()
+            .on_panic(move |_sid, message| panics.lock().unwrap().push(message.to_owned()))
+            .build()
+    };
+    let heard = reasons.clone();
+    io.on_connection(move |socket| {
+        socket.join("lobby");
+        socket.on("boom", |_, (): (), _| panic!("listener exploded"));
+        socket.on("echo", |_, (text,): (String,), ack| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&(text,));
+            }
+        });
+        let heard = heard.clone();
+        socket.on_disconnect(move |socket, reason| {
+            heard
+                .lock()
+                .unwrap()
+                .push((socket.id().to_string(), reason));
+        });
+    });
+    let (port, _server) = serve(&io).await;
+    let (mut doomed, doomed_id) = RawClient::connect(port, "/").await;
+    let (mut other, _) = RawClient::connect(port, "/").await;
+    assert_eq!(io.engine().session_count(), 2);
+
+    doomed.send(r#"42["boom"]"#).await;
+    doomed.until_closed().await;
+    eventually("the panicking session is gone", || {
+        io.engine().session_count() == 1
+    })
+    .await;
+    assert_eq!(panics.lock().unwrap().as_slice(), ["listener exploded"]);
+    assert_eq!(
+        reasons.lock().unwrap().as_slice(),
+        [(doomed_id.clone(), DisconnectReason::ForcedClose)]
+    );
+    let left: Vec<String> = io
+        .to("lobby")
+        .fetch_sockets()
+        .iter()
+        .map(|socket| socket.id().to_string())
+        .collect();
+    assert!(!left.contains(&doomed_id), "{left:?}");
+    assert_eq!(left.len(), 1);
+
+    other.send(r#"421["echo","still here"]"#).await;
+    assert_eq!(
+        other.next_text().await.as_deref(),
+        Some(r#"431["still here"]"#)
+    );
+}
