@@ -109,6 +109,7 @@ pub struct SessionContext<'a> {
     pub(crate) session: &'a mut ServerSession,
     pub(crate) now: Instant,
     pub(crate) handle: &'a SessionHandle,
+    pub(crate) after_write: &'a mut Vec<Box<dyn Any + Send>>,
 }
 
 impl SessionContext<'_> {
@@ -131,6 +132,15 @@ impl SessionContext<'_> {
     /// up: the message was not queued (closing the session is usually the answer).
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
         self.session.send(message)
+    }
+
+    /// Hands `command` back to the handler ([`SessionHandler::on_command`]) once what is queued now
+    /// has been written to the WebSocket, before the session takes any further input. The
+    /// reference writes a packet before the code after it runs, and clients that read one message
+    /// per listener registration rely on that order. On long-polling, where nothing is written in
+    /// the middle of a request, the command comes back as soon as this call's handler returns.
+    pub fn after_write(&mut self, command: Box<dyn Any + Send>) {
+        self.after_write.push(command);
     }
 
     /// Closes the session after what is queued ([`CloseReason::ForcedClose`]).

@@ -77,6 +77,11 @@ pub(crate) struct Driver {
     /// protocol machine probes only from polling.
     socket: Option<WsLink>,
     sleep: Option<(Instant, BoxSleep)>,
+    /// Commands the handler asked back once what it queued is written
+    /// ([`SessionContext::after_write`]); while any wait, the task only writes and keeps time.
+    after_write: Vec<Box<dyn Any + Send>>,
+    /// The task has yielded once since the `after_write` commands' write completed.
+    yielded: bool,
 }
 
 /// Largest outbox batch buffer kept between batches (in items); a bigger one is freed.
@@ -93,6 +98,8 @@ enum Wake {
     Outbox(bool),
     GetAborted,
     Timeout,
+    /// Everything queued was written to the WebSocket: the `after_write` commands are due.
+    Written,
 }
 
 impl Driver {
@@ -111,6 +118,28 @@ impl Driver {
             held_get: None,
             socket: None,
             sleep: None,
+            after_write: Vec::new(),
+            yielded: false,
+        }
+    }
+
+    /// The session as the handler sees it during one call.
+    fn context(&mut self, now: Instant) -> SessionContext<'_> {
+        SessionContext {
+            session: &mut self.session,
+            now,
+            handle: &self.handle,
+            after_write: &mut self.after_write,
+        }
+    }
+
+    /// Hands the `after_write` commands back to the handler, carrying out what each leads to.
+    fn deliver_after_write(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+        while !self.after_write.is_empty() {
+            for command in std::mem::take(&mut self.after_write) {
+                handler.on_command(&mut self.context(now), command);
+            }
+            self.carry_out(now, handler);
         }
     }
 
@@ -154,11 +183,7 @@ impl Driver {
                     self.session.handle_timeout(now);
                     self.drain(now, handler.as_mut());
                     if handler.poll_timeout().is_some_and(|at| at <= now) {
-                        let mut context = SessionContext {
-                            session: &mut self.session,
-                            now,
-                            handle: &self.handle,
-                        };
+                        let mut context = self.context(now);
                         handler.on_timeout(&mut context);
                     }
                 }
@@ -172,6 +197,7 @@ impl Driver {
                     self.release_socket();
                     self.session.handle_ws_closed(now, ended == Ended::Failed);
                 }
+                Wake::Written => self.deliver_after_write(now, handler.as_mut()),
                 Wake::Outbox(overflowed) => {
                     let mut items = std::mem::take(&mut self.taken);
                     self.on_outbox(now, handler.as_mut(), &mut items);
@@ -254,6 +280,28 @@ impl Driver {
                 self.sleep = None;
                 return Poll::Ready(Wake::Timeout);
             }
+        }
+        if !self.after_write.is_empty() {
+            // Nothing is taken in until what was queued before the commands is written.
+            return match &mut self.socket {
+                Some(socket) => match socket.poll_written(cx) {
+                    // One turn of the runtime between the write and what follows it, as the
+                    // reference's write callback gives: the client's read of the first write
+                    // gets its chance before the second is made.
+                    Poll::Ready(Ok(())) if !self.yielded => {
+                        self.yielded = true;
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                    Poll::Ready(Ok(())) => {
+                        self.yielded = false;
+                        Poll::Ready(Wake::Written)
+                    }
+                    Poll::Ready(Err(ended)) => Poll::Ready(Wake::WsEnded(ended)),
+                    Poll::Pending => Poll::Pending,
+                },
+                None => Poll::Ready(Wake::Written),
+            };
         }
         if let Some(get) = &mut self.held_get {
             if get.poll_canceled(cx).is_ready() {
@@ -346,12 +394,8 @@ impl Driver {
                     }
                 }
                 Outgoing::Command(command) => {
-                    let mut context = SessionContext {
-                        session: &mut self.session,
-                        now,
-                        handle: &self.handle,
-                    };
-                    handler.on_command(&mut context, command);
+                    handler.on_command(&mut self.context(now), command);
+                    self.deliver_unless_websocket(now, handler);
                 }
                 Outgoing::Close => self.session.close(now),
             }
@@ -393,11 +437,7 @@ impl Driver {
     /// After a flush that left nothing queued, the handler hears of it: the reference's `drain`.
     fn notify_if_drained(&mut self, now: Instant, handler: &mut dyn SessionHandler, flushed: bool) {
         if flushed && !self.session.is_closed() && self.session.queued_packets() == 0 {
-            let mut context = SessionContext {
-                session: &mut self.session,
-                now,
-                handle: &self.handle,
-            };
+            let mut context = self.context(now);
             handler.on_drain(&mut context);
         }
     }
@@ -415,16 +455,21 @@ impl Driver {
     }
 
     fn dispatch(&mut self, now: Instant, handler: &mut dyn SessionHandler, event: Event) {
-        let mut context = SessionContext {
-            session: &mut self.session,
-            now,
-            handle: &self.handle,
-        };
+        let mut context = self.context(now);
         match event {
             Event::Message(message) => handler.on_message(&mut context, message),
             Event::Upgraded => handler.on_upgrade(&mut context),
             Event::Upgrading => {}
             Event::Closed(reason) => handler.on_close(reason),
+        }
+        self.deliver_unless_websocket(now, handler);
+    }
+
+    /// Without a WebSocket nothing is written in the middle of a request: the `after_write`
+    /// commands come back at once, before the next packet of the same request.
+    fn deliver_unless_websocket(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+        if self.socket.is_none() {
+            self.deliver_after_write(now, handler);
         }
     }
 }
@@ -457,12 +502,9 @@ impl Driver {
     /// not kept in the task's memory for the session's life.
     pub(crate) fn spawn(mut self, request: &HandshakeRequest) {
         let handler = {
-            let mut context = SessionContext {
-                session: &mut self.session,
-                now: self.shared.clock.now(),
-                handle: &self.handle,
-            };
-            self.shared.app.on_open(&mut context, request)
+            let app = self.shared.app.clone();
+            let mut context = self.context(self.shared.clock.now());
+            app.on_open(&mut context, request)
         };
         let runtime = self.shared.runtime.clone();
         // `run` borrows the driver, so the task holds one copy of it, not the argument and a local.

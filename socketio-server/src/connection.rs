@@ -50,6 +50,8 @@ pub(crate) enum Command {
     DisconnectAll,
     /// Close the connection (the server is shutting down).
     Close(DisconnectReason),
+    /// Run the connection handlers of a socket whose CONNECT reply has been written.
+    Greet { namespace: String },
 }
 
 /// The Socket.IO side of one Engine.IO session.
@@ -128,25 +130,37 @@ impl Connection {
                 });
                 socket.dispatch_event(args, ack);
             }
+            Event::Connected { namespace, .. } => {
+                if let Some(socket) = self.sockets.get(namespace.as_str()).cloned() {
+                    socket.set_connected(true);
+                    socket
+                        .namespace()
+                        .add_socket(&socket, socket.take_early_rooms());
+                    // The CONNECT reply is written before the connection handlers run, as the
+                    // reference does: what they emit follows it in a write of its own.
+                    session.after_write(Box::new(Command::Greet {
+                        namespace: namespace.as_str().to_owned(),
+                    }));
+                }
+            }
             other => self.on_event_closed(other),
+        }
+    }
+
+    /// Runs the connection handlers of a socket that has just connected.
+    fn greet(&self, namespace: &str) {
+        if let Some(socket) = self.sockets.get(namespace) {
+            for handler in socket.namespace().connection_handlers() {
+                handler(socket);
+            }
         }
     }
 
     /// The events that need no session (also handled after it is gone).
     fn on_event_closed(&mut self, event: Event) {
         match event {
-            Event::Connected { namespace, .. } => {
-                let Some(socket) = self.sockets.get(namespace.as_str()).cloned() else {
-                    return;
-                };
-                socket.set_connected(true);
-                socket
-                    .namespace()
-                    .add_socket(&socket, socket.take_early_rooms());
-                for handler in socket.namespace().connection_handlers() {
-                    handler(&socket);
-                }
-            }
+            // Only with a session (no socket connects once it is gone).
+            Event::Connected { .. } => {}
             Event::Ack {
                 namespace,
                 id,
@@ -306,6 +320,7 @@ impl Connection {
                 let _ = self.machine.disconnect(now, &namespace);
             }
             Command::DisconnectAll => self.machine.disconnect_all(now),
+            Command::Greet { namespace } => self.greet(&namespace),
             Command::Close(reason) => self.machine.close(now, reason),
         }
     }

@@ -344,7 +344,7 @@ async fn the_engine_connection_reports_its_packets_and_its_close() {
     assert_eq!(
         *seen.lock().unwrap(),
         [
-            "drain", // the CONNECT answer went to the transport
+            // The CONNECT answer was written before this handler ran, so its drain came earlier.
             r#"packet 2["hello"]"#,
             r#"packet 20["join","x"]"#,
             "drain", // and so did the ack
@@ -634,5 +634,48 @@ async fn a_panicking_listener_ends_only_its_own_session() {
     assert_eq!(
         other.next_text().await.as_deref(),
         Some(r#"431["still here"]"#)
+    );
+}
+
+/// The CONNECT reply is written before the connection handlers run, as the reference does, so it
+/// never shares a write with what they emit: clients that read one message per listener
+/// registration (the protocol suites' harness) see the reply, then the handler's packet. The
+/// handler here holds its task for a while: the reply must arrive while it is still running. The
+/// server has a runtime of its own, so the blocked handler cannot hold up the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connect_reply_is_written_before_connection_handlers_run() {
+    const HANDLER_TIME: Duration = Duration::from_millis(600);
+    let (port_sender, port) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let io = socket_io().build();
+            io.on_connection(|socket| {
+                std::thread::sleep(HANDLER_TIME); // stands for a slow handler
+                let _ = socket.emit("hello", &("after the reply",));
+            });
+            let server = HttpServer::bind("127.0.0.1:0", io).await.unwrap();
+            let _ = port_sender.send(server.local_addr().unwrap().port());
+            let _ = tokio::time::timeout(Duration::from_secs(20), server.run()).await;
+        });
+    });
+    let port = port.await.unwrap();
+    let mut client = RawClient::open(port).await;
+    let sent = tokio::time::Instant::now();
+    client.send("40").await;
+    let reply = client.next_text().await.expect("the CONNECT reply");
+    let waited = sent.elapsed();
+    assert!(reply.starts_with("40{\"sid\":"), "{reply}");
+    assert!(
+        waited < HANDLER_TIME / 2,
+        "the reply came after {waited:?}, once the handler was done"
+    );
+    assert_eq!(
+        client.next_event().await,
+        Some(json!(["hello", "after the reply"]))
     );
 }

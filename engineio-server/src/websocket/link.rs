@@ -136,7 +136,7 @@ impl WsLink {
     }
 
     /// `Ready(Ok)` once every queued frame is written and flushed.
-    fn poll_written(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Ended>> {
+    pub(crate) fn poll_written(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Ended>> {
         if self.queued.is_empty() && !self.unflushed {
             return Poll::Ready(Ok(()));
         }
