@@ -522,6 +522,47 @@ fn offline_emits_are_flushed_once_in_order_on_connect() {
 }
 
 #[test]
+fn an_added_socket_buffers_emits_until_it_is_connected() {
+    let mut manager = Manager::new(ManagerConfig::default(), 1);
+    manager.add_socket(ns("/chat"));
+    let id = manager
+        .emit(
+            ms(1),
+            "/chat",
+            event("early", "1"),
+            EmitOptions::with_ack_timeout(Duration::from_secs(5)),
+        )
+        .unwrap();
+    assert_eq!(
+        manager.emit(ms(1), "/chat", event("gone", "0"), EmitOptions::volatile()),
+        Ok(None)
+    );
+    // An added socket is inactive: no engine, nothing sent, events for it dropped.
+    assert!(drain(&mut manager).is_empty());
+    assert!(!manager.is_active("/chat"));
+    assert_eq!(manager.buffered_packets("/chat"), 1);
+    // Adding it again changes nothing.
+    manager.add_socket(ns("/chat"));
+    assert_eq!(manager.buffered_packets("/chat"), 1);
+
+    manager.connect(ms(2), ns("/chat"), None).unwrap();
+    assert_eq!(drain(&mut manager), [Output::OpenEngine]);
+    manager.handle_engine_open(ms(3));
+    assert_eq!(sent(&drain(&mut manager)), ["0/chat,"]);
+    server(&mut manager, ms(4), r#"0/chat,{"sid":"s"}"#);
+    assert_eq!(sent(&drain(&mut manager)), [r#"2/chat,0["early",1]"#]);
+    server(&mut manager, ms(5), r#"3/chat,0["ok"]"#);
+    assert_eq!(
+        events(&drain(&mut manager)),
+        [Event::Ack {
+            namespace: ns("/chat"),
+            id: id.unwrap(),
+            args: args(r#"["ok"]"#),
+        }]
+    );
+}
+
+#[test]
 fn volatile_emits_are_dropped_while_offline() {
     let mut manager = Manager::new(ManagerConfig::default(), 1);
     manager.connect(ms(0), ns("/"), None).unwrap();

@@ -104,6 +104,14 @@ impl Manager {
         Ok(())
     }
 
+    /// Creates the socket of `namespace` without connecting it, as the reference client's
+    /// `io.socket(nsp)` does with `autoConnect: false`: [`emit`](Self::emit)s on it wait in its
+    /// buffer (bounded by [`ManagerConfig::max_buffered_packets`]) until [`connect`](Self::connect)
+    /// is called and the server accepts it. Does nothing if the socket exists.
+    pub fn add_socket(&mut self, namespace: Namespace) {
+        self.sockets.entry(namespace).or_default();
+    }
+
     /// Disconnects the socket of `namespace` ("io client disconnect"): `DISCONNECT` goes to the
     /// server if it was connected (or connecting), and the socket becomes inactive. When no socket
     /// is left active, the engine is closed, as the reference client does.

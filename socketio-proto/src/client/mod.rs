@@ -8,6 +8,10 @@
 //! reconnects with exponential backoff and jitter ([`Backoff`]) and every active socket connects
 //! again.
 //!
+//! [`Stack`] composes the manager with the Engine.IO sessions it runs on into one machine: a
+//! runtime drives the stack alone and only carries out transport requests (see [`stack`]). Driving
+//! the manager and the sessions separately, as below, stays possible.
+//!
 //! # Layering: the runtime owns the engine session
 //!
 //! The manager sits on top of an `engineio_proto::client::ClientSession` but does not own it. The
@@ -50,8 +54,10 @@ mod incoming;
 mod manager;
 mod output;
 mod socket;
+pub mod stack;
 
 pub use backoff::{Backoff, SplitMix64};
 pub use config::{EmitOptions, ManagerConfig};
 pub use manager::{EngineState, Manager};
 pub use output::{AckError, DisconnectReason, EmitError, Event, InvalidAuth, OpenFailure, Output};
+pub use stack::{Stack, StackConfig};

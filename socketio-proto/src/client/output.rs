@@ -185,7 +185,8 @@ impl fmt::Display for OpenFailure {
 /// Why [`emit`](super::Manager::emit) refused an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EmitError {
-    /// No socket was ever [`connect`](super::Manager::connect)ed for this namespace.
+    /// No socket was ever [`connect`](super::Manager::connect)ed or
+    /// [`add_socket`](super::Manager::add_socket)ed for this namespace.
     #[error("no socket for this namespace")]
     UnknownNamespace,
     /// The payload does not start with an event name.

@@ -1,10 +1,14 @@
+#![allow(dead_code)] // Each test binary that includes this module uses a part of it.
+
 //! A deterministic in-memory world for end-to-end Socket.IO tests, on a fake clock.
 //!
-//! Each client is a `socketio_proto::client::Manager` over the `engineio_proto::client::ClientSession`s
-//! it asks for; the server is a session table of `engineio_proto::server::ServerSession`s, each with its
-//! `socketio_proto::server::ServerConnection`. The world is the runtime of both: it glues every
-//! Socket.IO machine to its Engine.IO machine exactly as the module docs of `socketio_proto::client`
-//! and `socketio_proto::server` describe, and carries the long-polling requests, their answers and
+//! Each client is either a `socketio_proto::client::Manager` over the
+//! `engineio_proto::client::ClientSession`s it asks for, glued by the world as the module docs of
+//! `socketio_proto::client` describe, or a `socketio_proto::client::Stack`, which glues them itself
+//! (the world then only carries its transport outputs); the server is a session table of `engineio_proto::server::ServerSession`s, each with its
+//! `socketio_proto::server::ServerConnection`. The world is the runtime of both: it glues the
+//! server's Socket.IO machines to their Engine.IO machines as the module docs of
+//! `socketio_proto::server` describe, and carries the long-polling requests, their answers and
 //! the WebSocket frames between the two sides after a fixed one-way latency. Time jumps to the next
 //! delivery or deadline of any machine, so minutes of protocol time take microseconds.
 //!
@@ -27,6 +31,7 @@ use engineio_proto::server::{
 };
 use engineio_proto::{Bytes, Frame, Instant, Message, Packet, Transport};
 use socketio_proto::adapter::{BroadcastOptions, Rooms, SocketId};
+use socketio_proto::client::stack::{self, EngineEvent, EngineId, Stack, StackConfig};
 use socketio_proto::client::{self as sio_client, Manager, ManagerConfig};
 use socketio_proto::packet::{Encoded, Namespace, RawJson};
 use socketio_proto::server::{
@@ -86,22 +91,52 @@ pub struct Entry {
     pub lost: bool,
 }
 
-/// One client "browser": the manager, the engine sessions it asked for, what it saw.
+/// One client "browser": its machines, their engine sessions, what it saw.
 struct Client {
-    engine_config: ClientConfig,
-    manager: Manager,
+    machines: Machines,
     engines: Vec<Engine>,
     events: Vec<(Instant, sio_client::Event)>,
     engine_events: Vec<(Instant, eio_client::Event)>,
+    /// What a stack client told of its sessions: its engine events, and the sessions it released.
+    stack_engine_events: Vec<(Instant, EngineEvent)>,
+    releases: Vec<(Instant, EngineId)>,
     /// Messages the current engine refused (`send` errors).
     send_refusals: usize,
     cut: bool,
 }
 
+/// What drives a client's sessions.
+enum Machines {
+    /// A manager; the world starts and drives the sessions it asks for.
+    Manager {
+        engine_config: ClientConfig,
+        manager: Box<Manager>,
+    },
+    /// A stack, which starts and drives its sessions itself.
+    Stack(Box<Stack>),
+}
+
+/// The machine behind one engine of a client.
+enum EngineMachine {
+    /// A session the world drives (for a manager, or a bare one).
+    Session(ClientSession),
+    /// A session inside the client's stack.
+    OfStack(EngineId),
+}
+
+/// A transport report for one engine of a client.
+enum EngineInput {
+    Poll(Result<Bytes, TransportFailure>),
+    Post(Result<(), TransportFailure>),
+    WsOpened,
+    WsFrame(Frame),
+    WsClosed(bool),
+}
+
 /// One Engine.IO client session and its requests under way.
 struct Engine {
     id: u64,
-    session: ClientSession,
+    machine: EngineMachine,
     /// Whether the manager hears about it: false once it asked to close it, and for bare engines.
     reported: bool,
     get: Option<u64>,
@@ -252,12 +287,25 @@ impl World {
         manager_config: ManagerConfig,
         seed: u64,
     ) -> ClientId {
-        self.clients.push(Client {
+        self.push_client(Machines::Manager {
             engine_config,
-            manager: Manager::new(manager_config, seed),
+            manager: Box::new(Manager::new(manager_config, seed)),
+        })
+    }
+
+    /// Adds a client that is a [`Stack`] made with `config` and `seed`.
+    pub fn add_stack_client(&mut self, config: StackConfig, seed: u64) -> ClientId {
+        self.push_client(Machines::Stack(Box::new(Stack::new(config, seed))))
+    }
+
+    fn push_client(&mut self, machines: Machines) -> ClientId {
+        self.clients.push(Client {
+            machines,
             engines: Vec::new(),
             events: Vec::new(),
             engine_events: Vec::new(),
+            stack_engine_events: Vec::new(),
+            releases: Vec::new(),
             send_refusals: 0,
             cut: false,
         });
@@ -279,26 +327,49 @@ impl World {
         self.now
     }
 
-    /// The manager of `client`, for its application's commands (pass [`now`](Self::now)); what they
-    /// produce is handled on the next step.
+    /// The manager of a manager client, for its application's commands (pass [`now`](Self::now));
+    /// what they produce is handled on the next step.
     pub fn manager(&mut self, client: ClientId) -> &mut Manager {
-        &mut self.clients[client].manager
+        match &mut self.clients[client].machines {
+            Machines::Manager { manager, .. } => manager,
+            Machines::Stack(_) => panic!("client {client} is a stack: command it with `stack`"),
+        }
     }
 
-    /// The manager of `client`, to look at.
+    /// The manager of `client` (a stack's own), to look at.
     pub fn manager_ref(&self, client: ClientId) -> &Manager {
-        &self.clients[client].manager
+        match &self.clients[client].machines {
+            Machines::Manager { manager, .. } => manager,
+            Machines::Stack(stack) => stack.manager(),
+        }
     }
 
-    /// `manager.connect(now, namespace, auth)`.
+    /// The stack of a stack client, for its application's commands (pass [`now`](Self::now)).
+    pub fn stack(&mut self, client: ClientId) -> &mut Stack {
+        match &mut self.clients[client].machines {
+            Machines::Stack(stack) => stack,
+            Machines::Manager { .. } => panic!("client {client} is not a stack"),
+        }
+    }
+
+    /// The stack of a stack client, to look at.
+    pub fn stack_ref(&self, client: ClientId) -> &Stack {
+        match &self.clients[client].machines {
+            Machines::Stack(stack) => stack,
+            Machines::Manager { .. } => panic!("client {client} is not a stack"),
+        }
+    }
+
+    /// `connect(now, namespace, auth)` on the manager or stack of `client`.
     pub fn connect(&mut self, client: ClientId, namespace: &str, auth: Option<&str>) {
         let now = self.now;
         let namespace = Namespace::new(namespace.to_owned()).expect("a valid namespace");
         let auth = auth.map(|json| RawJson::new(json.to_owned()).expect("valid JSON"));
-        self.clients[client]
-            .manager
-            .connect(now, namespace, auth)
-            .expect("auth accepted");
+        let result = match &mut self.clients[client].machines {
+            Machines::Manager { manager, .. } => manager.connect(now, namespace, auth),
+            Machines::Stack(stack) => stack.connect(now, namespace, auth),
+        };
+        result.expect("auth accepted");
     }
 
     /// Starts an Engine.IO session for `client` that no manager drives: it never sends `CONNECT`.
@@ -442,6 +513,21 @@ impl World {
         &self.clients[client].engine_events
     }
 
+    /// The engine events a stack client handed out, with their instants.
+    pub fn stack_engine_events(&self, client: ClientId) -> &[(Instant, EngineEvent)] {
+        &self.clients[client].stack_engine_events
+    }
+
+    /// The sessions a stack client released, in order, with their instants.
+    pub fn releases(&self, client: ClientId) -> &[(Instant, EngineId)] {
+        &self.clients[client].releases
+    }
+
+    /// The engines of `client` the world carries traffic for right now (a stack's until released).
+    pub fn live_engines(&self, client: ClientId) -> usize {
+        self.clients[client].engines.len()
+    }
+
     /// Messages an engine of `client` refused to send.
     pub fn client_send_refusals(&self, client: ClientId) -> usize {
         self.clients[client].send_refusals
@@ -480,21 +566,29 @@ impl World {
     /// The server session id of the current engine of `client` (the one its manager drives), once
     /// open.
     pub fn session_of(&self, client: ClientId) -> Option<String> {
-        self.clients[client]
+        let owner = &self.clients[client];
+        if let Machines::Stack(stack) = &owner.machines {
+            return stack.handshake().map(|handshake| handshake.sid.clone());
+        }
+        owner
             .engines
             .iter()
             .find(|engine| engine.reported)
-            .and_then(|engine| engine.session.sid())
+            .and_then(|engine| engine.session()?.sid())
             .map(str::to_owned)
     }
 
-    /// The transport of the current engine of `client`, if it has one.
+    /// The transport of the current engine of `client`, if it has one (for a stack, once open).
     pub fn transport_of(&self, client: ClientId) -> Option<Transport> {
-        self.clients[client]
+        let owner = &self.clients[client];
+        if let Machines::Stack(stack) = &owner.machines {
+            return stack.transport();
+        }
+        owner
             .engines
             .iter()
             .find(|engine| engine.reported)
-            .map(|engine| engine.session.transport())
+            .and_then(|engine| Some(engine.session()?.transport()))
     }
 
     /// Everything sent so far.
@@ -557,11 +651,15 @@ impl World {
                 "OpenEngine while the manager has an engine"
             );
         }
-        let mut session = ClientSession::new(owner.engine_config);
+        let engine_config = match &owner.machines {
+            Machines::Manager { engine_config, .. } => *engine_config,
+            Machines::Stack(stack) => stack.config().engine,
+        };
+        let mut session = ClientSession::new(engine_config);
         session.start(self.now);
         owner.engines.push(Engine {
             id,
-            session,
+            machine: EngineMachine::Session(session),
             reported,
             get: None,
             post: None,
@@ -573,7 +671,10 @@ impl World {
         loop {
             let mut progress = false;
             for client in 0..self.clients.len() {
-                progress |= self.pump_manager(client);
+                progress |= match self.clients[client].machines {
+                    Machines::Manager { .. } => self.pump_manager(client),
+                    Machines::Stack(_) => self.pump_stack(client),
+                };
                 progress |= self.pump_engines(client);
             }
             let sids: Vec<String> = self.sessions.keys().cloned().collect();
@@ -590,27 +691,126 @@ impl World {
     fn pump_manager(&mut self, client: ClientId) -> bool {
         let now = self.now;
         let mut progress = false;
-        while let Some(output) = self.clients[client].manager.poll_output() {
+        while let Some(output) = self.manager(client).poll_output() {
             progress = true;
             let owner = &mut self.clients[client];
-            let current = owner.engines.iter_mut().find(|engine| engine.reported);
+            let current = owner
+                .engines
+                .iter_mut()
+                .find(|engine| engine.reported)
+                .and_then(Engine::session_mut);
             match output {
                 sio_client::Output::OpenEngine => self.open_engine(client, true),
                 sio_client::Output::Send(message) => {
-                    let engine = current.expect("Send with no engine");
-                    if engine.session.send(message).is_err() {
+                    let session = current.expect("Send with no engine");
+                    if session.send(message).is_err() {
                         owner.send_refusals += 1;
                     }
                 }
                 sio_client::Output::CloseEngine => {
-                    let engine = current.expect("CloseEngine with no engine");
+                    let engine = owner.engines.iter_mut().find(|engine| engine.reported);
+                    let engine = engine.expect("CloseEngine with no engine");
                     engine.reported = false;
-                    engine.session.close(now);
+                    engine.session_mut().expect("a session").close(now);
                 }
                 sio_client::Output::Event(event) => owner.events.push((now, event)),
             }
         }
         progress
+    }
+
+    /// Carries out what the stack of `client` asks; whether it asked anything.
+    fn pump_stack(&mut self, client: ClientId) -> bool {
+        let now = self.now;
+        let mut progress = false;
+        while let Some(output) = self.stack(client).poll_output() {
+            progress = true;
+            let (engine, output) = match output {
+                stack::Output::Poll { engine, query } => {
+                    (engine, eio_client::Output::Poll { query })
+                }
+                stack::Output::Post {
+                    engine,
+                    query,
+                    body,
+                } => (engine, eio_client::Output::Post { query, body }),
+                stack::Output::OpenWebSocket { engine, query } => {
+                    (engine, eio_client::Output::OpenWebSocket { query })
+                }
+                stack::Output::WsFrame { engine, frame } => {
+                    (engine, eio_client::Output::WsFrame(frame))
+                }
+                stack::Output::CloseWebSocket { engine } => {
+                    (engine, eio_client::Output::CloseWebSocket)
+                }
+                stack::Output::Release { engine } => {
+                    self.release(client, engine);
+                    continue;
+                }
+                stack::Output::Engine(event) => {
+                    self.clients[client].stack_engine_events.push((now, event));
+                    continue;
+                }
+                stack::Output::Event(event) => {
+                    self.clients[client].events.push((now, event));
+                    continue;
+                }
+            };
+            let id = self.stack_engine(client, engine);
+            self.on_engine_output(client, id, output);
+        }
+        progress
+    }
+
+    /// The world's id of stack session `engine` of `client`, recorded at its first output.
+    fn stack_engine(&mut self, client: ClientId, engine: EngineId) -> u64 {
+        let of_stack = |candidate: &Engine| matches!(candidate.machine, EngineMachine::OfStack(id) if id == engine);
+        if let Some(known) = self.clients[client].engines.iter().find(|e| of_stack(e)) {
+            return known.id;
+        }
+        assert!(
+            !self.clients[client]
+                .releases
+                .iter()
+                .any(|(_, id)| *id == engine),
+            "an output for released session {engine}"
+        );
+        let id = self.new_id();
+        self.clients[client].engines.push(Engine {
+            id,
+            machine: EngineMachine::OfStack(engine),
+            reported: false,
+            get: None,
+            post: None,
+            ws: None,
+        });
+        id
+    }
+
+    /// A stack is done with `engine`: its WebSocket, if still open, closes, and it is forgotten.
+    fn release(&mut self, client: ClientId, engine: EngineId) {
+        let now = self.now;
+        let owner = &mut self.clients[client];
+        assert!(
+            !owner.releases.iter().any(|(_, id)| *id == engine),
+            "session {engine} released twice"
+        );
+        owner.releases.push((now, engine));
+        let Some(index) = owner
+            .engines
+            .iter()
+            .position(|e| matches!(e.machine, EngineMachine::OfStack(id) if id == engine))
+        else {
+            return; // It never asked for anything.
+        };
+        let id = owner.engines[index].id;
+        let ws_open = owner.engines[index]
+            .ws
+            .is_some_and(|ws| self.sockets[&ws].client_open);
+        if ws_open {
+            self.on_engine_output(client, id, eio_client::Output::CloseWebSocket);
+        }
+        self.clients[client].engines.retain(|e| e.id != id);
     }
 
     /// Carries out what the engines of `client` ask and reports their events; whether they asked
@@ -625,15 +825,16 @@ impl World {
         for id in ids {
             while let Some(output) = self
                 .engine_mut(client, id)
-                .and_then(|engine| engine.session.poll_output())
+                .and_then(Engine::session_mut)
+                .and_then(ClientSession::poll_output)
             {
                 progress = true;
                 self.on_engine_output(client, id, output);
             }
             let owner = &mut self.clients[client];
-            owner
-                .engines
-                .retain(|engine| engine.id != id || !engine.session.is_closed());
+            owner.engines.retain(|engine| {
+                engine.id != id || engine.session().is_none_or(|session| !session.is_closed())
+            });
         }
         progress
     }
@@ -738,18 +939,50 @@ impl World {
                 let Some(engine) = reported else {
                     return;
                 };
+                let Machines::Manager { manager, .. } = &mut owner.machines else {
+                    unreachable!("only a manager's engines are reported");
+                };
                 match event {
-                    eio_client::Event::Open(_) => owner.manager.handle_engine_open(now),
-                    eio_client::Event::Message(message) => {
-                        owner.manager.handle_message(now, message)
-                    }
+                    eio_client::Event::Open(_) => manager.handle_engine_open(now),
+                    eio_client::Event::Message(message) => manager.handle_message(now, message),
                     eio_client::Event::Closed(reason) => {
                         engine.reported = false;
-                        owner.manager.handle_engine_closed(now, reason);
+                        manager.handle_engine_closed(now, reason);
                     }
                     eio_client::Event::Upgrading
                     | eio_client::Event::Upgraded
                     | eio_client::Event::UpgradeFailed => {}
+                }
+            }
+        }
+    }
+
+    /// Hands a transport report to engine `id` of `client`: to its session, or to its stack.
+    fn engine_input(&mut self, client: ClientId, id: u64, input: EngineInput) {
+        let now = self.now;
+        let owner = &mut self.clients[client];
+        let Some(engine) = owner.engines.iter_mut().find(|engine| engine.id == id) else {
+            return;
+        };
+        match &mut engine.machine {
+            EngineMachine::Session(session) => match input {
+                EngineInput::Poll(result) => session.handle_poll_response(now, result),
+                EngineInput::Post(result) => session.handle_post_response(now, result),
+                EngineInput::WsOpened => session.handle_ws_opened(now),
+                EngineInput::WsFrame(frame) => session.handle_ws_frame(now, frame),
+                EngineInput::WsClosed(error) => session.handle_ws_closed(now, error),
+            },
+            EngineMachine::OfStack(engine) => {
+                let Machines::Stack(stack) = &mut owner.machines else {
+                    unreachable!("a stack's engine belongs to a stack client");
+                };
+                let engine = *engine;
+                match input {
+                    EngineInput::Poll(result) => stack.handle_poll_response(now, engine, result),
+                    EngineInput::Post(result) => stack.handle_post_response(now, engine, result),
+                    EngineInput::WsOpened => stack.handle_ws_opened(now, engine),
+                    EngineInput::WsFrame(frame) => stack.handle_ws_frame(now, engine, frame),
+                    EngineInput::WsClosed(error) => stack.handle_ws_closed(now, engine, error),
                 }
             }
         }
@@ -1073,7 +1306,7 @@ impl World {
                 if let Some(engine) = self.engine_mut(to.client, to.engine) {
                     if engine.get == Some(to.req) {
                         engine.get = None;
-                        engine.session.handle_poll_response(now, result);
+                        self.engine_input(to.client, to.engine, EngineInput::Poll(result));
                     }
                 }
             }
@@ -1083,25 +1316,25 @@ impl World {
                 req,
                 result,
             } => {
-                if let Some(engine) = self.engine_mut(client, engine) {
-                    if engine.post == Some(req) {
-                        engine.post = None;
-                        engine.session.handle_post_response(now, result);
+                if let Some(record) = self.engine_mut(client, engine) {
+                    if record.post == Some(req) {
+                        record.post = None;
+                        self.engine_input(client, engine, EngineInput::Post(result));
                     }
                 }
             }
             Delivery::WsAccepted { ws } => {
                 let socket = &self.sockets[&ws];
                 let (client, engine, open) = (socket.client, socket.engine, socket.client_open);
-                if let Some(engine) = self.engine_mut(client, engine).filter(|_| open) {
-                    engine.session.handle_ws_opened(now);
+                if open {
+                    self.engine_input(client, engine, EngineInput::WsOpened);
                 }
             }
             Delivery::FrameToClient { ws, frame } => {
                 let socket = &self.sockets[&ws];
                 let (client, engine, open) = (socket.client, socket.engine, socket.client_open);
-                if let Some(engine) = self.engine_mut(client, engine).filter(|_| open) {
-                    engine.session.handle_ws_frame(now, frame);
+                if open {
+                    self.engine_input(client, engine, EngineInput::WsFrame(frame));
                 }
             }
             Delivery::ClientSeesWsClosed { ws, error } => {
@@ -1109,9 +1342,7 @@ impl World {
                 if socket.client_open {
                     socket.client_open = false;
                     let (client, engine) = (socket.client, socket.engine);
-                    if let Some(engine) = self.engine_mut(client, engine) {
-                        engine.session.handle_ws_closed(now, error);
-                    }
+                    self.engine_input(client, engine, EngineInput::WsClosed(error));
                 }
             }
         }
@@ -1154,13 +1385,23 @@ impl World {
         let due = |deadline: Option<Instant>| deadline.is_some_and(|at| at <= now);
         let mut fired = false;
         for client in &mut self.clients {
-            if due(client.manager.poll_timeout()) {
-                client.manager.handle_timeout(now);
-                fired = true;
+            match &mut client.machines {
+                Machines::Manager { manager, .. } => {
+                    if due(manager.poll_timeout()) {
+                        manager.handle_timeout(now);
+                        fired = true;
+                    }
+                }
+                Machines::Stack(stack) => {
+                    if due(stack.poll_timeout()) {
+                        stack.handle_timeout(now);
+                        fired = true;
+                    }
+                }
             }
-            for engine in &mut client.engines {
-                if due(engine.session.poll_timeout()) {
-                    engine.session.handle_timeout(now);
+            for session in client.engines.iter_mut().filter_map(Engine::session_mut) {
+                if due(session.poll_timeout()) {
+                    session.handle_timeout(now);
                     fired = true;
                 }
             }
@@ -1180,8 +1421,12 @@ impl World {
 
     fn next_deadline(&self) -> Option<Instant> {
         let clients = self.clients.iter().flat_map(|client| {
-            let engines = client.engines.iter().map(|e| e.session.poll_timeout());
-            engines.chain([client.manager.poll_timeout()])
+            let engines = client.engines.iter().filter_map(Engine::session);
+            let machines = match &client.machines {
+                Machines::Manager { manager, .. } => manager.poll_timeout(),
+                Machines::Stack(stack) => stack.poll_timeout(),
+            };
+            engines.map(ClientSession::poll_timeout).chain([machines])
         });
         let server = self
             .sessions
@@ -1205,6 +1450,23 @@ impl World {
             packets,
             lost,
         });
+    }
+}
+
+impl Engine {
+    /// The session the world drives itself, unless it lives in a stack.
+    fn session(&self) -> Option<&ClientSession> {
+        match &self.machine {
+            EngineMachine::Session(session) => Some(session),
+            EngineMachine::OfStack(_) => None,
+        }
+    }
+
+    fn session_mut(&mut self) -> Option<&mut ClientSession> {
+        match &mut self.machine {
+            EngineMachine::Session(session) => Some(session),
+            EngineMachine::OfStack(_) => None,
+        }
     }
 }
 
