@@ -9,7 +9,8 @@ pub enum DecodeError {
     /// A packet with no type digit (an empty frame or payload segment).
     #[error("empty packet")]
     Empty,
-    /// The type digit is not one of `0` to `6`.
+    /// The type digit is not one of `0` to `6`; in revision 3, also a binary packet whose type is not
+    /// `message`.
     #[error("unknown packet type {0:#04x}")]
     UnknownType(u8),
     /// Text that is not UTF-8.
@@ -27,6 +28,10 @@ pub enum DecodeError {
     /// An `open` packet whose JSON is not a valid handshake.
     #[error("invalid handshake")]
     InvalidHandshake,
+    /// A revision 3 payload whose length header is malformed, or does not match the packet after it
+    /// (cut short, or ending inside a character).
+    #[error("invalid packet length in payload")]
+    InvalidLength,
 }
 
 /// The Engine.IO server's error codes, sent as `{"code":N,"message":"..."}` in an HTTP error response.
@@ -42,7 +47,7 @@ pub enum ErrorCode {
     BadRequest = 3,
     /// 4: refused by the application's `allow_request` hook.
     Forbidden = 4,
-    /// 5: the `EIO` query parameter is not `4`.
+    /// 5: the `EIO` query parameter is not `4` (nor `3` with revision 3 allowed).
     UnsupportedProtocolVersion = 5,
 }
 

@@ -9,6 +9,7 @@ use crate::error::DecodeError;
 use crate::packet::Packet;
 use crate::transport::Transport;
 use crate::utf8::Utf8Bytes;
+use crate::version::ProtocolVersion;
 
 /// The session parameters the server announces in its `open` packet, e.g.
 /// `{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`.
@@ -23,9 +24,20 @@ pub struct Handshake {
     pub ping_interval: u64,
     /// Milliseconds the server waits for a pong.
     pub ping_timeout: u64,
-    /// The largest payload, in bytes, the server accepts.
+    /// The largest payload, in bytes, the server accepts. Revision 3 servers do not announce it; it then
+    /// reads as 1 000 000.
     #[serde(default = "default_max_payload")]
     pub max_payload: u64,
+}
+
+/// The revision 3 `open` packet's fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HandshakeV3<'a> {
+    sid: &'a str,
+    upgrades: &'a [String],
+    ping_interval: u64,
+    ping_timeout: u64,
 }
 
 fn default_max_payload() -> u64 {
@@ -52,6 +64,24 @@ impl Handshake {
     pub fn to_packet(&self) -> Packet {
         let json = serde_json::to_string(self).expect("a handshake always serializes");
         Packet::Open(Utf8Bytes::from(json))
+    }
+
+    /// The `open` packet carrying this handshake in protocol revision `version`: revision 3 has no
+    /// `maxPayload`.
+    pub fn to_packet_for(&self, version: ProtocolVersion) -> Packet {
+        match version {
+            ProtocolVersion::V4 => self.to_packet(),
+            ProtocolVersion::V3 => {
+                let json = serde_json::to_string(&HandshakeV3 {
+                    sid: &self.sid,
+                    upgrades: &self.upgrades,
+                    ping_interval: self.ping_interval,
+                    ping_timeout: self.ping_timeout,
+                })
+                .expect("a handshake always serializes");
+                Packet::Open(Utf8Bytes::from(json))
+            }
+        }
     }
 
     /// Parses the data of an `open` packet.
@@ -83,6 +113,21 @@ mod tests {
         assert_eq!(
             handshake.to_packet(),
             Packet::Open(Utf8Bytes::from(String::from(json)))
+        );
+    }
+
+    #[test]
+    fn revision_3_announces_no_max_payload() {
+        let json = r#"{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}"#;
+        let handshake = Handshake::parse(json).unwrap();
+        assert_eq!(handshake.max_payload, 1_000_000);
+        assert_eq!(
+            handshake.to_packet_for(ProtocolVersion::V3),
+            Packet::Open(Utf8Bytes::from(String::from(json)))
+        );
+        assert_eq!(
+            handshake.to_packet_for(ProtocolVersion::V4),
+            handshake.to_packet()
         );
     }
 

@@ -206,7 +206,7 @@ impl Packet {
         }
     }
 
-    fn text_data(&self) -> &str {
+    pub(crate) fn text_data(&self) -> &str {
         match self {
             Packet::Open(data) | Packet::Ping(data) | Packet::Pong(data) => data,
             Packet::Message(Message::Text(text)) => text,

@@ -1,6 +1,7 @@
 //! The client's settings.
 
 use crate::transport::Transports;
+use crate::version::ProtocolVersion;
 
 /// Settings of a [`ClientSession`](super::ClientSession).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub struct ClientConfig {
     /// session with a parse error. The runtime should refuse to read past it too. Default: 100 MiB
     /// (the reference client's WebSocket limit under Node.js).
     pub max_incoming_payload: usize,
+    /// The protocol revision to speak. Default: 4. Revision 3 reaches Socket.IO 1 and 2 servers: the
+    /// client then pings every `pingInterval` and gives up `pingTimeout` after a ping without answer.
+    pub protocol: ProtocolVersion,
 }
 
 impl Default for ClientConfig {
@@ -27,6 +31,7 @@ impl Default for ClientConfig {
             upgrade: true,
             max_buffered_packets: 1024,
             max_incoming_payload: 100 * 1024 * 1024,
+            protocol: ProtocolVersion::V4,
         }
     }
 }

@@ -5,9 +5,12 @@ use bytes::Bytes;
 use super::output::{CloseReason, Output, TransportFailure};
 use super::session::ClientSession;
 use super::upgrade::Probe;
+use crate::error::DecodeError;
+use crate::packet::Packet;
 use crate::payload::PayloadDecoder;
 use crate::time::Instant;
 use crate::transport::Transport;
+use crate::v3;
 
 impl ClientSession {
     /// Reports the outcome of the GET asked for by [`Output::Poll`]: the body, or why it failed (a
@@ -28,25 +31,18 @@ impl ClientSession {
             Ok(body) => body,
             Err(failure) => return self.close_with(CloseReason::TransportError(failure)),
         };
-        let mut decoder = PayloadDecoder::new(self.config.max_incoming_payload);
+        let mut decoder = ResponseDecoder::new(self.is_v3(), self.config.max_incoming_payload);
         if let Err(error) = decoder.push(body) {
             return self.close_with(CloseReason::ParseError(error));
         }
         // Like the reference, packets before an undecodable one are still delivered.
-        loop {
-            let (packet, last) = match decoder.next_packet() {
-                Some(packet) => (packet, false),
-                None => (decoder.finish(), true),
-            };
+        while let Some(packet) = decoder.next() {
             match packet {
                 Ok(packet) => self.on_packet(now, packet),
                 Err(error) => return self.close_with(CloseReason::ParseError(error)),
             }
             if !self.is_live() {
                 return;
-            }
-            if last {
-                break;
             }
         }
         if self.probe == Probe::Pausing {
@@ -77,5 +73,55 @@ impl ClientSession {
         self.requests.get_in_flight = true;
         let query = self.query(Transport::Polling);
         self.outputs.push_back(Output::Poll { query });
+    }
+}
+
+/// A GET answer's packets, in the session's revision: every packet in order, then, once, the verdict
+/// on the end of the body.
+enum ResponseDecoder {
+    V4 {
+        decoder: PayloadDecoder,
+        done: bool,
+    },
+    V3 {
+        decoder: v3::PayloadDecoder,
+        done: bool,
+    },
+}
+
+impl ResponseDecoder {
+    fn new(v3: bool, max_payload: usize) -> Self {
+        if v3 {
+            ResponseDecoder::V3 {
+                decoder: v3::PayloadDecoder::new(max_payload),
+                done: false,
+            }
+        } else {
+            ResponseDecoder::V4 {
+                decoder: PayloadDecoder::new(max_payload),
+                done: false,
+            }
+        }
+    }
+
+    fn push(&mut self, body: Bytes) -> Result<(), DecodeError> {
+        match self {
+            ResponseDecoder::V4 { decoder, .. } => decoder.push(body),
+            ResponseDecoder::V3 { decoder, .. } => decoder.push(body),
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<Packet, DecodeError>> {
+        match self {
+            ResponseDecoder::V4 { done: true, .. } | ResponseDecoder::V3 { done: true, .. } => None,
+            ResponseDecoder::V4 { decoder, done } => decoder.next_packet().or_else(|| {
+                *done = true;
+                Some(decoder.finish())
+            }),
+            ResponseDecoder::V3 { decoder, done } => decoder.next_packet().or_else(|| {
+                *done = true;
+                decoder.finish().err().map(Err)
+            }),
+        }
     }
 }

@@ -16,6 +16,8 @@ use crate::payload::encode_batch;
 use crate::time::Instant;
 use crate::transport::Transport;
 use crate::utf8::Utf8Bytes;
+use crate::v3;
+use crate::version::ProtocolVersion;
 
 /// Where the session is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +42,17 @@ pub(super) struct Requests {
     pub(super) post_in_flight: bool,
 }
 
-/// An Engine.IO v4 client session as a sans-IO state machine.
+/// An Engine.IO client session as a sans-IO state machine: revision 4, or revision 3 when
+/// [`ClientConfig::protocol`] asks for it.
 ///
 /// Call [`start`](Self::start), then drain [`poll_output`](Self::poll_output) after every input and
 /// call [`handle_timeout`](Self::handle_timeout) at [`poll_timeout`](Self::poll_timeout).
+///
+/// In revision 3 the session pings the server every `pingInterval` (the deadline then includes the
+/// next ping), gives up `pingTimeout` after a ping, and any packet from the server keeps it alive for
+/// `pingInterval + pingTimeout`, as the reference client does. Its GET answers may be text or binary
+/// payloads (told apart by their first byte); its POSTs are text payloads, its WebSocket binaries
+/// binary frames.
 #[derive(Debug)]
 pub struct ClientSession {
     pub(super) config: ClientConfig,
@@ -56,8 +65,10 @@ pub struct ClientSession {
     pub(super) websocket_alive: bool,
     pub(super) probe: Probe,
     pub(super) write_queue: VecDeque<Packet>,
-    /// The heartbeat watchdog: the session dies if no ping arrives by then.
+    /// The heartbeat watchdog: the session dies if no ping (revision 3: no packet) arrives by then.
     pub(super) ping_deadline: Option<Instant>,
+    /// Revision 3: when to send the next ping; `None` while one awaits its pong.
+    pub(super) next_ping: Option<Instant>,
     pub(super) outputs: VecDeque<Output>,
 }
 
@@ -79,6 +90,7 @@ impl ClientSession {
             probe: Probe::None,
             write_queue: VecDeque::new(),
             ping_deadline: None,
+            next_ping: None,
             outputs: VecDeque::new(),
         }
     }
@@ -130,11 +142,22 @@ impl ClientSession {
         }
     }
 
-    /// Processes the heartbeat deadline: if no ping arrived by then, the session closes with
-    /// [`CloseReason::PingTimeout`].
+    /// Processes the heartbeat deadlines: if no ping (revision 3: no pong, nor any packet) arrived in
+    /// time, the session closes with [`CloseReason::PingTimeout`]; in revision 3, a ping goes out when
+    /// it is due.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.ping_deadline.is_some_and(|deadline| now >= deadline) {
-            self.close_with(CloseReason::PingTimeout);
+            return self.close_with(CloseReason::PingTimeout);
+        }
+        if self.next_ping.is_some_and(|at| now >= at) {
+            self.next_ping = None;
+            let timeout = self
+                .handshake
+                .as_ref()
+                .map_or(Duration::ZERO, Handshake::ping_timeout);
+            self.ping_deadline = Some(now + timeout);
+            self.write_queue.push_back(Packet::ping());
+            self.flush();
         }
     }
 
@@ -144,9 +167,13 @@ impl ClientSession {
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next: the heartbeat deadline,
-    /// present from the handshake until the session closes.
+    /// present from the handshake until the session closes (or, in revision 3, the next ping if
+    /// sooner).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.ping_deadline
+        match (self.ping_deadline, self.next_ping) {
+            (Some(deadline), Some(ping)) => Some(deadline.min(ping)),
+            (deadline, ping) => deadline.or(ping),
+        }
     }
 
     /// Whether the handshake has arrived and the session is neither closing nor closed.
@@ -192,7 +219,12 @@ impl ClientSession {
     }
 
     pub(super) fn query(&self, transport: Transport) -> String {
-        endpoint_query(transport, self.sid())
+        endpoint_query(self.config.protocol, transport, self.sid())
+    }
+
+    /// Whether this session speaks revision 3.
+    pub(super) fn is_v3(&self) -> bool {
+        self.config.protocol == ProtocolVersion::V3
     }
 
     pub(super) fn push_event(&mut self, event: Event) {
@@ -208,16 +240,26 @@ impl ClientSession {
             }
             return;
         }
+        let client_pings = self.config.protocol.client_pings();
+        if client_pings {
+            // Any packet is a sign of life (the reference client's `heartbeat` event).
+            self.arm_watchdog(now);
+        }
         match packet {
             Packet::Close => self.close_with(CloseReason::TransportClose),
-            Packet::Ping(_) => {
+            Packet::Ping(_) if !client_pings => {
                 self.arm_watchdog(now);
                 self.queue_pong();
                 self.flush();
             }
+            Packet::Pong(_) if client_pings => self.schedule_ping(now),
             Packet::Message(message) => self.push_event(Event::Message(message)),
-            // A repeated handshake, a stray pong, `upgrade` and `noop` carry nothing for us.
-            Packet::Open(_) | Packet::Pong(_) | Packet::Upgrade | Packet::Noop => {}
+            // A repeated handshake, a stray ping or pong, `upgrade` and `noop` carry nothing for us.
+            Packet::Open(_)
+            | Packet::Ping(_)
+            | Packet::Pong(_)
+            | Packet::Upgrade
+            | Packet::Noop => {}
         }
     }
 
@@ -232,6 +274,9 @@ impl ClientSession {
             self.state = State::Open;
         }
         self.arm_watchdog(now);
+        if self.config.protocol.client_pings() {
+            self.schedule_ping(now);
+        }
         self.push_event(Event::Open(handshake));
         self.flush();
         if self.state == State::Open
@@ -249,6 +294,15 @@ impl ClientSession {
             handshake.ping_interval() + handshake.ping_timeout()
         });
         self.ping_deadline = Some(now + window);
+    }
+
+    /// Revision 3: the next ping goes out `pingInterval` from now.
+    fn schedule_ping(&mut self, now: Instant) {
+        let interval = self
+            .handshake
+            .as_ref()
+            .map_or(Duration::ZERO, Handshake::ping_interval);
+        self.next_ping = Some(now + interval);
     }
 
     /// One pending pong answers every ping received meanwhile, which keeps a ping flood from growing
@@ -273,13 +327,22 @@ impl ClientSession {
                 Transport::Polling => {
                     if !self.requests.post_in_flight {
                         let max_payload = self.max_payload();
-                        let (body, _) = encode_batch(&mut self.write_queue, max_payload);
+                        let (body, _) = if self.is_v3() {
+                            v3::encode_batch(&mut self.write_queue, max_payload, false)
+                        } else {
+                            encode_batch(&mut self.write_queue, max_payload)
+                        };
                         self.post(body);
                     }
                 }
                 Transport::WebSocket => {
                     while let Some(packet) = self.write_queue.pop_front() {
-                        self.outputs.push_back(Output::WsFrame(packet.to_frame()));
+                        let frame = if self.is_v3() {
+                            v3::encode_frame(&packet, false)
+                        } else {
+                            packet.to_frame()
+                        };
+                        self.outputs.push_back(Output::WsFrame(frame));
                     }
                 }
             }
@@ -322,7 +385,8 @@ impl ClientSession {
             && !self.requests.post_in_flight
             && reason != CloseReason::TransportClose;
         if tell_server {
-            self.post(Bytes::from_static(b"1"));
+            let close: &'static [u8] = if self.is_v3() { b"1:1" } else { b"1" };
+            self.post(Bytes::from_static(close));
         }
         if self.websocket_alive {
             self.websocket_alive = false;
@@ -333,6 +397,7 @@ impl ClientSession {
         self.requests = Requests::default();
         self.write_queue.clear();
         self.ping_deadline = None;
+        self.next_ping = None;
         self.push_event(Event::Closed(reason));
     }
 }

@@ -6,6 +6,7 @@ use crate::error::DecodeError;
 use crate::packet::{Frame, Packet};
 use crate::time::Instant;
 use crate::transport::Transport;
+use crate::v3;
 
 impl ClientSession {
     /// The WebSocket asked for by [`Output::OpenWebSocket`](super::Output::OpenWebSocket) is open.
@@ -28,7 +29,12 @@ impl ClientSession {
         if frame.len() > limit {
             return self.close_with(CloseReason::ParseError(DecodeError::TooLarge { limit }));
         }
-        match Packet::from_frame(frame) {
+        let decoded = if self.is_v3() {
+            v3::decode_frame(frame)
+        } else {
+            Packet::from_frame(frame)
+        };
+        match decoded {
             Ok(packet) => self.on_packet(now, packet),
             Err(error) => self.close_with(CloseReason::ParseError(error)),
         }

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     /// How long a server-side close over polling waits for the next GET to carry the `close` packet
     /// (default 30 s, as the reference's polling transport).
     pub close_timeout: Duration,
+    /// Whether clients of protocol revision 3 (`EIO=3`: `socket.io-client` 1 and 2) may open sessions
+    /// (`allowEIO3`, default false: their handshake gets code 5, unsupported protocol version).
+    pub allow_eio3: bool,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             allow_upgrades: true,
             max_buffered_packets: 1024,
             close_timeout: Duration::from_secs(30),
+            allow_eio3: false,
         }
     }
 }
@@ -94,6 +98,12 @@ impl ServerConfig {
     /// Sets [`ServerConfig::close_timeout`].
     pub fn with_close_timeout(mut self, close_timeout: Duration) -> Self {
         self.close_timeout = close_timeout;
+        self
+    }
+
+    /// Sets [`ServerConfig::allow_eio3`].
+    pub fn with_allow_eio3(mut self, allow_eio3: bool) -> Self {
+        self.allow_eio3 = allow_eio3;
         self
     }
 

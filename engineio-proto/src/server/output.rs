@@ -7,6 +7,19 @@ use crate::packet::{Frame, Message};
 /// The `Content-Type` of a long-polling response ([`Output::PollResponse`]).
 pub const POLL_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
 
+/// The `Content-Type` of a revision 3 long-polling response in the binary framing.
+pub const BINARY_POLL_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// The `Content-Type` to answer a GET with this [`Output::PollResponse`] body: [`POLL_CONTENT_TYPE`],
+/// or [`BINARY_POLL_CONTENT_TYPE`] for a revision 3 binary payload (which only a revision 3 session
+/// writes, for a client that takes binary). The body's first byte tells them apart.
+pub fn poll_content_type(body: &[u8]) -> &'static str {
+    match crate::v3::Framing::of(body) {
+        crate::v3::Framing::Binary => BINARY_POLL_CONTENT_TYPE,
+        crate::v3::Framing::Text => POLL_CONTENT_TYPE,
+    }
+}
+
 /// The body of the `200` answer to a long-polling POST once its body was taken in
 /// ([`ServerSession::handle_post_end`](super::ServerSession::handle_post_end) returned `Ok`).
 pub const POST_OK_BODY: &str = "ok";
@@ -15,8 +28,9 @@ pub const POST_OK_BODY: &str = "ok";
 /// [`poll_output`](super::ServerSession::poll_output).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
-    /// Answer the held long-polling GET: status 200, `Content-Type` [`POLL_CONTENT_TYPE`], this body.
-    /// The GET is no longer held.
+    /// Answer the held long-polling GET: status 200, `Content-Type` [`poll_content_type`] of the body
+    /// ([`POLL_CONTENT_TYPE`] unless revision 3 wrote a binary payload), this body. The GET is no
+    /// longer held.
     PollResponse(Bytes),
     /// Send this frame on the session's WebSocket: the probe while an upgrade is in progress, else the
     /// main one. Packets are one per frame; nothing is coalesced.
@@ -47,9 +61,11 @@ pub enum CloseReason {
     /// The client closed: a `close` packet, or its WebSocket closed cleanly.
     TransportClose,
     /// The transport failed: a request overlapping another, an aborted request, a body over
-    /// `max_payload`, a WebSocket error, or a client ping (pings go server to client in v4).
+    /// `max_payload`, a WebSocket error, or a heartbeat packet in the wrong direction (a client ping in
+    /// v4, a client pong in v3).
     TransportError,
-    /// No pong, nor any other packet, within `ping_timeout` of a ping.
+    /// No pong, nor any other packet, within `ping_timeout` of a ping (v4); no ping, nor any other
+    /// packet, within `ping_interval + ping_timeout` (v3).
     PingTimeout,
     /// The server closed the session ([`ServerSession::close`](super::ServerSession::close)).
     ForcedClose,
@@ -117,6 +133,20 @@ impl PostError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_type_follows_the_framing() {
+        assert_eq!(poll_content_type(b"4hello\x1e2"), POLL_CONTENT_TYPE);
+        assert_eq!(poll_content_type(b"6:4hello"), POLL_CONTENT_TYPE);
+        assert_eq!(
+            poll_content_type(&[1, 2, 255, 4, 9]),
+            BINARY_POLL_CONTENT_TYPE
+        );
+        assert_eq!(
+            poll_content_type(&[0, 2, 255, b'4', b'a']),
+            BINARY_POLL_CONTENT_TYPE
+        );
+    }
 
     #[test]
     fn close_reasons_use_the_reference_strings() {

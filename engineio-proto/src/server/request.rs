@@ -2,6 +2,7 @@
 
 use crate::error::{ErrorCode, RequestError};
 use crate::transport::Transport;
+use crate::version::ProtocolVersion;
 
 use super::config::ServerConfig;
 
@@ -30,18 +31,20 @@ impl Method {
     }
 }
 
-/// The query parameters Engine.IO reads: `EIO`, `transport` and `sid`.
+/// The query parameters Engine.IO reads: `EIO`, `transport`, `sid`, and revision 3's `b64`.
 ///
 /// Values are raw (not percent-decoded): the valid values of these keys never need escaping, so an
 /// escaped value simply matches nothing valid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Query<'a> {
-    /// The protocol revision (`EIO`); this server speaks `4`.
+    /// The protocol revision (`EIO`): `4`, or `3` when the server allows it.
     pub eio: Option<&'a str>,
     /// The transport of this request (`transport`).
     pub transport: Option<&'a str>,
     /// The session id (`sid`); absent on a handshake.
     pub sid: Option<&'a str>,
+    /// Revision 3: the client wants binary data as base64 (`b64`, any non-empty value).
+    pub b64: Option<&'a str>,
 }
 
 impl<'a> Query<'a> {
@@ -56,11 +59,47 @@ impl<'a> Query<'a> {
                 "EIO" => query.eio = Some(value),
                 "transport" => query.transport = Some(value),
                 "sid" => query.sid = Some(value),
+                "b64" => query.b64 = Some(value),
                 _ => {}
             }
         }
         query
     }
+
+    /// What the request says of the client's protocol; `None` when `EIO` is missing or unknown.
+    pub fn client_protocol(&self) -> Option<ClientProtocol> {
+        Some(ClientProtocol {
+            version: ProtocolVersion::parse(self.eio?)?,
+            base64: self.b64.is_some_and(|b64| !b64.is_empty()),
+        })
+    }
+}
+
+/// The client's protocol as one request gives it: its revision, and whether the transport of this
+/// request wants binary data as base64.
+///
+/// `base64` matters in revision 3 only (revision 4 polling always uses base64, its WebSocket never
+/// does). A revision 3 client asks for it with `b64=1` when its transport cannot take binary: on the
+/// handshake request for polling, on its own request for a WebSocket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ClientProtocol {
+    /// The protocol revision (`EIO`).
+    pub version: ProtocolVersion,
+    /// Binary data must go as base64 text (`b64`), not as binary payloads or frames.
+    pub base64: bool,
+}
+
+impl ClientProtocol {
+    /// Revision 3, binary as binary.
+    pub const V3: ClientProtocol = ClientProtocol {
+        version: ProtocolVersion::V3,
+        base64: false,
+    };
+    /// Revision 4 (the default).
+    pub const V4: ClientProtocol = ClientProtocol {
+        version: ProtocolVersion::V4,
+        base64: false,
+    };
 }
 
 /// Where a valid request goes.
@@ -96,7 +135,8 @@ pub enum Route<'a> {
 ///    here means such a request with an unknown sid gets 3 rather than 1. Session-level checks (an
 ///    upgraded session refusing polling requests) are the session's.
 /// 3. Otherwise a handshake: a method other than `GET`: code 2; a kind that does not fit the transport:
-///    code 3; `EIO` other than `4`: code 5.
+///    code 3; `EIO` other than `4` (or `3` with [`ServerConfig::allow_eio3`]): code 5. Open the session
+///    with the revision [`Query::client_protocol`] gives.
 ///
 /// The `allow_request` hook (code 4) is the runtime's, called after `Ok(Route::Handshake)`. The
 /// reference calls it before the `EIO` check, so a request both forbidden and of the wrong revision
@@ -127,8 +167,10 @@ pub fn route_request<'a>(
     if !kind_fits_transport {
         return Err(ErrorCode::BadRequest.into());
     }
-    if query.eio != Some("4") {
-        return Err(ErrorCode::UnsupportedProtocolVersion.into());
+    match query.eio.and_then(ProtocolVersion::parse) {
+        Some(ProtocolVersion::V4) => {}
+        Some(ProtocolVersion::V3) if config.allow_eio3 => {}
+        _ => return Err(ErrorCode::UnsupportedProtocolVersion.into()),
     }
     Ok(Route::Handshake { transport })
 }
@@ -145,6 +187,29 @@ mod tests {
         assert_eq!(query.sid, Some(""), "a key without `=` has an empty value");
         assert_eq!(Query::parse(""), Query::default());
         assert_eq!(Query::parse("a=b=c&sid=x=y").sid, Some("x=y"));
+    }
+
+    #[test]
+    fn reads_the_client_protocol() {
+        let protocol = |query| Query::parse(query).client_protocol();
+        assert_eq!(protocol("EIO=4"), Some(ClientProtocol::V4));
+        assert_eq!(
+            protocol("EIO=3&transport=polling"),
+            Some(ClientProtocol::V3)
+        );
+        let base64 = Some(ClientProtocol {
+            version: ProtocolVersion::V3,
+            base64: true,
+        });
+        assert_eq!(protocol("EIO=3&b64=1"), base64);
+        assert_eq!(
+            protocol("EIO=3&b64=0"),
+            base64,
+            "any value, as the reference's truthiness"
+        );
+        assert_eq!(protocol("EIO=3&b64="), Some(ClientProtocol::V3));
+        assert_eq!(protocol("EIO=5"), None);
+        assert_eq!(protocol("transport=polling"), None);
     }
 
     #[test]

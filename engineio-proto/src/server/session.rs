@@ -9,11 +9,14 @@ use crate::packet::{Frame, FramedText, Message, Packet};
 use crate::payload::{PayloadDecoder, Segment, encode_batch, encode_payload};
 use crate::time::Instant;
 use crate::transport::Transport;
+use crate::v3::{self, ToParts};
+use crate::version::ProtocolVersion;
 
 use super::config::ServerConfig;
-use super::heartbeat::{Beat, Heartbeat};
+use super::heartbeat::{Beat, Liveness};
 use super::output::{CloseReason, Event, Output, PostError, SendError};
-use super::polling::PostBody;
+use super::polling::{BodyDecoder, PostBody};
+use super::request::ClientProtocol;
 use super::upgrade::{Probe, ProbeFrame, ProbeTimer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +30,8 @@ enum State {
     Closed,
 }
 
-/// The state machine of one Engine.IO v4 session, server side.
+/// The state machine of one Engine.IO session, server side: revision 4, or revision 3 when opened
+/// with [`with_protocol`](Self::with_protocol).
 ///
 /// The runtime feeds it whole HTTP requests (a GET held open, a POST's body in chunks), WebSocket
 /// frames and time, and pulls [`Output`]s: responses for the held GET, frames and closes for the
@@ -38,10 +42,20 @@ enum State {
 /// [`poll_timeout`](Self::poll_timeout) to call [`handle_timeout`](Self::handle_timeout). Once
 /// [`Event::Closed`] was pulled the session is over: drop it from the session table (a later request
 /// with its sid is then code 1, as the `Err(UnknownSid)` its methods return meanwhile).
+///
+/// A revision 3 session answers the client's pings instead of pinging, frames payloads and WebSocket
+/// binaries as revision 3 does (see [`v3`](crate::v3)), and announces no `maxPayload`. A GET's answer
+/// may then be a binary payload: send it with the `Content-Type` that
+/// [`poll_content_type`](super::poll_content_type) gives.
 #[derive(Debug)]
 pub struct ServerSession {
     sid: String,
     config: ServerConfig,
+    version: ProtocolVersion,
+    /// Revision 3: the polling client takes binary payloads (it did not ask for `b64`).
+    polling_binary: bool,
+    /// Revision 3: the WebSocket takes binary frames (its request did not ask for `b64`).
+    websocket_binary: bool,
     transport: Transport,
     state: State,
     /// Packets waiting for the transport: on polling, for a GET; on WebSocket they leave at once.
@@ -52,7 +66,7 @@ pub struct ServerSession {
     poll_held: bool,
     post: PostBody,
     probe: Option<Probe>,
-    heartbeat: Heartbeat,
+    heartbeat: Liveness,
 }
 
 impl ServerSession {
@@ -62,10 +76,29 @@ impl ServerSession {
     /// the handshake GET is the session's first held GET: it is answered with the `open` packet at once
     /// (an [`Output::PollResponse`]). Over WebSocket the `open` packet is the first [`Output::WsFrame`].
     pub fn new(now: Instant, sid: String, transport: Transport, config: ServerConfig) -> Self {
-        let open = config.handshake(&sid, transport).to_packet();
+        ServerSession::with_protocol(now, sid, transport, config, ClientProtocol::V4)
+    }
+
+    /// Opens a session as [`new`](Self::new) does, in the protocol the handshake request gave
+    /// ([`Query::client_protocol`](super::Query::client_protocol)). Revision 3 is for a server that
+    /// allows it ([`ServerConfig::allow_eio3`], which [`route_request`](super::route_request) checks):
+    /// its first deadline is the client's first ping, `ping_interval + ping_timeout` from `now`.
+    pub fn with_protocol(
+        now: Instant,
+        sid: String,
+        transport: Transport,
+        config: ServerConfig,
+        protocol: ClientProtocol,
+    ) -> Self {
+        let version = protocol.version;
+        let open = config.handshake(&sid, transport).to_packet_for(version);
+        let binary = !protocol.base64;
         let mut session = ServerSession {
             sid,
             config,
+            version,
+            polling_binary: binary && transport == Transport::Polling,
+            websocket_binary: binary,
             transport,
             state: State::Open,
             queue: VecDeque::new(),
@@ -74,7 +107,12 @@ impl ServerSession {
             poll_held: transport == Transport::Polling,
             post: PostBody::Idle,
             probe: None,
-            heartbeat: Heartbeat::new(now, config.ping_interval, config.ping_timeout),
+            heartbeat: Liveness::new(
+                now,
+                config.ping_interval,
+                config.ping_timeout,
+                version.client_pings(),
+            ),
         };
         session.queue.push_back(Queued::Packet(open));
         session.flush();
@@ -84,6 +122,11 @@ impl ServerSession {
     /// The session id.
     pub fn sid(&self) -> &str {
         &self.sid
+    }
+
+    /// The protocol revision the session speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.version
     }
 
     /// The transport the session currently uses (WebSocket once an upgrade completed).
@@ -138,14 +181,19 @@ impl ServerSession {
     /// On `Err`, answer this POST with the error. A POST while another is in flight closes the session
     /// with [`CloseReason::TransportError`]; any POST once the session moved to WebSocket is refused.
     /// (The reference also closes the session on a POST with `Content-Type: application/octet-stream`,
-    /// which v4 never sends; that header check is the runtime's.)
+    /// which v4 never sends; that header check is the runtime's. A revision 3 body may be a text or a
+    /// binary payload: the session tells them apart by their first byte, whatever the header says.)
     pub fn handle_post_start(&mut self, _now: Instant) -> Result<(), RequestError> {
         self.check_polling_request()?;
         if !matches!(self.post, PostBody::Idle) {
             self.end(CloseReason::TransportError);
             return Err(ErrorCode::BadRequest.into());
         }
-        self.post = PostBody::Receiving(PayloadDecoder::new(self.config.max_payload));
+        let max_payload = self.config.max_payload;
+        self.post = PostBody::Receiving(match self.version {
+            ProtocolVersion::V4 => BodyDecoder::V4(PayloadDecoder::new(max_payload)),
+            ProtocolVersion::V3 => BodyDecoder::V3(v3::PayloadDecoder::new(max_payload)),
+        });
         Ok(())
     }
 
@@ -187,7 +235,9 @@ impl ServerSession {
             PostBody::Idle => Err(PostError::NotInFlight),
             PostBody::Discarding => Ok(()),
             PostBody::Receiving(mut decoder) => {
-                self.on_decoded(now, decoder.finish());
+                if let Some(last) = decoder.finish() {
+                    self.on_decoded(now, last);
+                }
                 Ok(())
             }
         }
@@ -219,16 +269,39 @@ impl ServerSession {
     /// Refused (close that socket, or answer the upgrade request with the error) when the session
     /// already uses WebSocket, another probe is under way, upgrades are disabled, or the session is
     /// closing (code 3), or closed (code 1).
+    ///
+    /// The WebSocket request is taken to speak the session's revision, with binary frames; see
+    /// [`handle_upgrade_request_with`](Self::handle_upgrade_request_with).
     pub fn handle_upgrade_request(&mut self, now: Instant) -> Result<(), RequestError> {
+        let protocol = ClientProtocol {
+            version: self.version,
+            base64: false,
+        };
+        self.handle_upgrade_request_with(now, protocol)
+    }
+
+    /// As [`handle_upgrade_request`](Self::handle_upgrade_request), with the protocol the WebSocket
+    /// request itself gives ([`Query::client_protocol`](super::Query::client_protocol)): a revision
+    /// other than the session's is refused (code 3), and in revision 3 `b64` makes this socket carry
+    /// binary messages as base64 text frames.
+    pub fn handle_upgrade_request_with(
+        &mut self,
+        now: Instant,
+        protocol: ClientProtocol,
+    ) -> Result<(), RequestError> {
         match self.state {
             State::Closed => return Err(ErrorCode::UnknownSid.into()),
             State::Closing { .. } => return Err(ErrorCode::BadRequest.into()),
             State::Open => {}
         }
-        if self.probe.is_some() || !self.config.offers_upgrade(self.transport) {
+        if self.probe.is_some()
+            || !self.config.offers_upgrade(self.transport)
+            || protocol.version != self.version
+        {
             return Err(ErrorCode::BadRequest.into());
         }
         self.probe = Some(Probe::new(now, self.config.upgrade_timeout));
+        self.websocket_binary = !protocol.base64;
         Ok(())
     }
 
@@ -264,7 +337,10 @@ impl ServerSession {
             self.end(CloseReason::TransportError);
             return;
         }
-        let decoded = Packet::from_frame(frame);
+        let decoded = match self.version {
+            ProtocolVersion::V4 => Packet::from_frame(frame),
+            ProtocolVersion::V3 => v3::decode_frame(frame),
+        };
         self.on_decoded(now, decoded);
     }
 
@@ -293,7 +369,9 @@ impl ServerSession {
         self.probe = None;
         if self.poll_held {
             self.poll_held = false;
-            self.push(Output::PollResponse(single_packet_payload(&Packet::Noop)));
+            self.push(Output::PollResponse(
+                self.single_packet_payload(&Packet::Noop),
+            ));
         }
         self.transport = Transport::WebSocket;
         self.flush();
@@ -310,7 +388,9 @@ impl ServerSession {
     fn force_poll(&mut self) {
         if self.poll_held && self.transport == Transport::Polling {
             self.poll_held = false;
-            self.push(Output::PollResponse(single_packet_payload(&Packet::Noop)));
+            self.push(Output::PollResponse(
+                self.single_packet_payload(&Packet::Noop),
+            ));
         }
     }
 
@@ -461,7 +541,13 @@ impl ServerSession {
                     return;
                 }
                 self.poll_held = false;
-                let (payload, _) = encode_batch(&mut self.queue, self.config.max_payload);
+                let max_payload = self.config.max_payload;
+                let (payload, _) = match self.version {
+                    ProtocolVersion::V4 => encode_batch(&mut self.queue, max_payload),
+                    ProtocolVersion::V3 => {
+                        v3::encode_batch(&mut self.queue, max_payload, self.polling_binary)
+                    }
+                };
                 self.push(Output::PollResponse(payload));
                 // While closing, the `close` packet is the last queued: once the queue is empty it is out.
                 if self.queue.is_empty() && matches!(self.state, State::Closing { .. }) {
@@ -470,7 +556,11 @@ impl ServerSession {
             }
             Transport::WebSocket => {
                 while let Some(queued) = self.queue.pop_front() {
-                    self.push_frame(queued.into_frame());
+                    let frame = match self.version {
+                        ProtocolVersion::V4 => queued.into_frame(),
+                        ProtocolVersion::V3 => queued.into_v3_frame(self.websocket_binary),
+                    };
+                    self.push_frame(frame);
                 }
             }
         }
@@ -492,14 +582,39 @@ impl ServerSession {
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
         self.heartbeat.on_packet(now);
+        let client_pings = self.version.client_pings();
         match packet {
             Packet::Message(message) => self.push(Output::Event(Event::Message(message))),
-            Packet::Pong(_) => self.heartbeat.on_pong(now),
-            // In v4 only the server pings ("invalid heartbeat direction" in the reference).
-            Packet::Ping(_) => self.end(CloseReason::TransportError),
+            Packet::Ping(_) if client_pings => self.queue_pong(),
+            Packet::Pong(_) if !client_pings => self.heartbeat.on_pong(now),
+            // Only one side pings: the server in v4, the client in v3 ("invalid heartbeat direction"
+            // in the reference).
+            Packet::Ping(_) | Packet::Pong(_) => self.end(CloseReason::TransportError),
             Packet::Close => self.end(CloseReason::TransportClose),
             // The reference ignores these from a client on the main transport.
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => {}
+        }
+    }
+
+    /// Answers a revision 3 client's ping. A pong still queued answers every ping received meanwhile,
+    /// so a client pinging faster than it reads cannot grow the queue.
+    fn queue_pong(&mut self) {
+        let pong_queued = self
+            .queue
+            .iter()
+            .any(|queued| matches!(queued, Queued::Packet(Packet::Pong(_))));
+        if !pong_queued {
+            self.queue.push_back(Queued::Packet(Packet::pong()));
+            self.flush();
+        }
+    }
+
+    /// A payload of one packet, such as the `noop` or `close` that releases a held GET (always in the
+    /// text framing).
+    fn single_packet_payload(&self, packet: &Packet) -> Bytes {
+        match self.version {
+            ProtocolVersion::V4 => encode_payload([packet]),
+            ProtocolVersion::V3 => v3::encode_payload(core::slice::from_ref(packet), false),
         }
     }
 
@@ -527,7 +642,7 @@ impl ServerSession {
                         CloseReason::TransportClose => Packet::Noop,
                         _ => Packet::Close,
                     };
-                    self.push(Output::PollResponse(single_packet_payload(&last)));
+                    self.push(Output::PollResponse(self.single_packet_payload(&last)));
                 }
             }
             Transport::WebSocket => {
@@ -545,10 +660,6 @@ impl ServerSession {
     }
 }
 
-fn single_packet_payload(packet: &Packet) -> Bytes {
-    encode_payload([packet])
-}
-
 /// A packet waiting for the transport; a framed message is already encoded.
 #[derive(Debug)]
 enum Queued {
@@ -561,6 +672,22 @@ impl Queued {
         match self {
             Queued::Packet(packet) => packet.to_frame(),
             Queued::Framed(message) => Frame::Text(message.frame().clone()),
+        }
+    }
+
+    fn into_v3_frame(self, binary: bool) -> Frame {
+        match self {
+            Queued::Packet(packet) => v3::encode_frame(&packet, !binary),
+            Queued::Framed(message) => Frame::Text(message.frame().clone()),
+        }
+    }
+}
+
+impl ToParts for Queued {
+    fn parts(&self) -> v3::Parts<'_> {
+        match self {
+            Queued::Packet(packet) => packet.parts(),
+            Queued::Framed(message) => message.parts(),
         }
     }
 }

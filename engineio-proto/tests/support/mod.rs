@@ -5,7 +5,8 @@
 //! server outputs become client inputs, each after a configurable one-way latency. Time moves only to the
 //! next delivery or deadline of either side, so minutes of protocol time take microseconds. Faults can be
 //! injected (network cut, latency, a killed WebSocket, a client that stops answering pings, a server that
-//! stops pinging), and everything that crosses the wire is recorded in a timestamped transcript.
+//! stops pinging, and their revision 3 mirror images), and everything that crosses the wire is recorded in
+//! a timestamped transcript. Sessions speak the revision the client's configuration asks for.
 //!
 //! The harness also checks the machines' contracts as it goes and panics when one is broken: one GET
 //! and one POST at a time from the client, responses only for a held GET, no frames without a
@@ -19,9 +20,10 @@ use std::time::Duration;
 use engineio_proto::client::{self, ClientConfig, ClientSession, TransportFailure};
 use engineio_proto::payload::{decode_payload, encode_payload};
 use engineio_proto::server::{
-    self, Method, Query, Route, ServerConfig, ServerSession, route_request,
+    self, ClientProtocol, Method, Query, Route, ServerConfig, ServerSession, route_request,
 };
-use engineio_proto::{Bytes, Frame, Instant, Message, Packet, Transport};
+use engineio_proto::v3::{self, Framing};
+use engineio_proto::{Bytes, Frame, Instant, Message, Packet, ProtocolVersion, Transport};
 
 /// Steps without time moving before the harness calls it a livelock.
 const MAX_STEPS_AT_ONE_INSTANT: u32 = 100_000;
@@ -102,6 +104,34 @@ pub struct Faults {
     pub client_ignores_pings: bool,
     /// The server's heartbeat pings are dropped before they leave.
     pub server_stops_pinging: bool,
+    /// Revision 3: the client's heartbeat pings are dropped before they leave.
+    pub client_stops_pinging: bool,
+    /// Revision 3: the server's heartbeat pongs are dropped before they leave.
+    pub server_ignores_pings: bool,
+}
+
+impl Faults {
+    /// The heartbeat packet the client's side drops, if any.
+    fn dropped_from_client(&self) -> Option<Packet> {
+        if self.client_ignores_pings {
+            Some(Packet::pong())
+        } else if self.client_stops_pinging {
+            Some(Packet::ping())
+        } else {
+            None
+        }
+    }
+
+    /// The heartbeat packet the server's side drops, if any.
+    fn dropped_from_server(&self) -> Option<Packet> {
+        if self.server_stops_pinging {
+            Some(Packet::ping())
+        } else if self.server_ignores_pings {
+            Some(Packet::pong())
+        } else {
+            None
+        }
+    }
 }
 
 enum Delivery {
@@ -205,6 +235,8 @@ pub struct Net {
     /// Feed POST bodies to the server in chunks of this many bytes (default: whole).
     pub post_chunk_size: Option<usize>,
     server_config: ServerConfig,
+    /// The revision everyone speaks: the client's.
+    version: ProtocolVersion,
     /// The client machine.
     pub client: ClientSession,
     sessions: BTreeMap<String, ServerEnd>,
@@ -237,6 +269,7 @@ impl Net {
             faults: Faults::default(),
             post_chunk_size: None,
             server_config,
+            version: client_config.protocol,
             client: ClientSession::new(client_config),
             sessions: BTreeMap::new(),
             sids_issued: Vec::new(),
@@ -486,14 +519,10 @@ impl Net {
                 continue;
             }
             let (transport, packets) = match &entry.wire {
-                Wire::Post(_, body) | Wire::GetAnswer(Ok(body)) => (
-                    Transport::Polling,
-                    decode_payload(body.clone(), usize::MAX).expect("a valid payload"),
-                ),
-                Wire::Frame(frame) => (
-                    Transport::WebSocket,
-                    vec![Packet::from_frame(frame.clone()).expect("a valid frame")],
-                ),
+                Wire::Post(_, body) | Wire::GetAnswer(Ok(body)) => {
+                    (Transport::Polling, self.decode_body(body))
+                }
+                Wire::Frame(frame) => (Transport::WebSocket, vec![self.decode_frame(frame)]),
                 _ => continue,
             };
             arrived.extend(packets.into_iter().map(|packet| Arrived {
@@ -503,6 +532,44 @@ impl Net {
             }));
         }
         arrived
+    }
+
+    /// The packets of a payload the machines wrote, in the revision spoken.
+    pub fn decode_body(&self, body: &Bytes) -> Vec<Packet> {
+        match self.version {
+            ProtocolVersion::V4 => decode_payload(body.clone(), usize::MAX),
+            ProtocolVersion::V3 => v3::decode_payload(body.clone(), usize::MAX),
+        }
+        .expect("the machines write valid payloads")
+    }
+
+    /// The packet of a frame the machines wrote, in the revision spoken.
+    pub fn decode_frame(&self, frame: &Frame) -> Packet {
+        match self.version {
+            ProtocolVersion::V4 => Packet::from_frame(frame.clone()),
+            ProtocolVersion::V3 => v3::decode_frame(frame.clone()),
+        }
+        .expect("the machines write valid frames")
+    }
+
+    /// `body` without the packets `unwanted` picks, or `None` if nothing is left.
+    fn without(&self, body: &Bytes, unwanted: &Packet) -> Option<Bytes> {
+        let packets = self.decode_body(body);
+        let count = packets.len();
+        let kept: Vec<Packet> = packets
+            .into_iter()
+            .filter(|packet| packet != unwanted)
+            .collect();
+        match kept.len() {
+            0 => None,
+            n if n == count => Some(body.clone()),
+            _ => Some(match self.version {
+                ProtocolVersion::V4 => encode_payload(&kept),
+                ProtocolVersion::V3 => {
+                    v3::encode_payload(&kept, Framing::of(body) == Framing::Binary)
+                }
+            }),
+        }
     }
 
     /// The client's events with their instants.
@@ -657,14 +724,17 @@ impl Net {
                 );
                 let req = self.new_id();
                 self.client_post = Some(req);
-                let kept = if self.faults.client_ignores_pings {
-                    without(&body, |packet| *packet == Packet::pong())
-                } else {
-                    Some(body.clone())
+                let kept = match self.faults.dropped_from_client() {
+                    Some(dropped) => self.without(&body, &dropped),
+                    None => Some(body.clone()),
                 };
                 match kept {
                     None => {
-                        self.record(Side::Client, Wire::Post(query, body), Some("pong dropped"));
+                        self.record(
+                            Side::Client,
+                            Wire::Post(query, body),
+                            Some("heartbeat dropped"),
+                        );
                         self.schedule_after(
                             self.latency * 2,
                             Delivery::PostAnswer {
@@ -716,8 +786,9 @@ impl Net {
                     self.sockets[&ws].client_open,
                     "a frame on a closed WebSocket"
                 );
-                let lost = if self.faults.client_ignores_pings && is_heartbeat(&frame, "3") {
-                    Some("pong dropped")
+                let dropped = self.faults.dropped_from_client();
+                let lost = if dropped.is_some_and(|packet| self.is_packet(&frame, &packet)) {
+                    Some("heartbeat dropped")
                 } else if !self.network_up {
                     Some("network down")
                 } else {
@@ -754,16 +825,15 @@ impl Net {
                     .held_get
                     .take()
                     .expect("a poll response with no GET held");
-                let kept = if self.faults.server_stops_pinging {
-                    without(&body, |packet| *packet == Packet::ping())
-                } else {
-                    Some(body.clone())
+                let kept = match self.faults.dropped_from_server() {
+                    Some(dropped) => self.without(&body, &dropped),
+                    None => Some(body.clone()),
                 };
                 match kept {
                     None => self.record(
                         Side::Server,
                         Wire::GetAnswer(Ok(body)),
-                        Some("ping dropped"),
+                        Some("heartbeat dropped"),
                     ),
                     Some(body) => self.answer_get(req, Ok(body)),
                 }
@@ -772,8 +842,9 @@ impl Net {
                 let ws = self.end(sid).ws.expect("a frame with no WebSocket");
                 let socket = &self.sockets[&ws];
                 assert!(socket.server_open, "a frame on a closed WebSocket");
-                let lost = if self.faults.server_stops_pinging && is_heartbeat(&frame, "2") {
-                    Some("ping dropped")
+                let dropped = self.faults.dropped_from_server();
+                let lost = if dropped.is_some_and(|packet| self.is_packet(&frame, &packet)) {
+                    Some("heartbeat dropped")
                 } else if !self.network_up {
                     Some("network down")
                 } else if !socket.client_open {
@@ -818,7 +889,7 @@ impl Net {
             Ok(Route::Handshake { transport }) => {
                 assert_eq!(transport, Transport::Polling);
                 let sid = self.issue_sid();
-                let session = ServerSession::new(now, sid.clone(), transport, self.server_config);
+                let session = self.open_session(now, sid.clone(), transport, query);
                 self.sessions.insert(
                     sid,
                     ServerEnd {
@@ -878,7 +949,7 @@ impl Net {
             Ok(Route::Handshake { transport }) => {
                 assert_eq!(transport, Transport::WebSocket);
                 let sid = self.issue_sid();
-                let session = ServerSession::new(now, sid.clone(), transport, self.server_config);
+                let session = self.open_session(now, sid.clone(), transport, query);
                 self.sessions.insert(
                     sid.clone(),
                     ServerEnd {
@@ -893,7 +964,10 @@ impl Net {
                 let Some(end) = self.sessions.get_mut(sid) else {
                     return self.refuse_ws(ws, 400);
                 };
-                match end.session.handle_upgrade_request(now) {
+                match end
+                    .session
+                    .handle_upgrade_request_with(now, client_protocol(query))
+                {
                     Ok(()) => {
                         assert!(end.ws.is_none(), "a second WebSocket for {sid}");
                         end.ws = Some(ws);
@@ -904,6 +978,26 @@ impl Net {
                 }
             }
         }
+    }
+
+    fn open_session(
+        &self,
+        now: Instant,
+        sid: String,
+        transport: Transport,
+        query: &str,
+    ) -> ServerSession {
+        let protocol = client_protocol(query);
+        ServerSession::with_protocol(now, sid, transport, self.server_config, protocol)
+    }
+
+    /// Whether `frame` is exactly `packet` (a bare heartbeat, not a probe).
+    fn is_packet(&self, frame: &Frame, packet: &Packet) -> bool {
+        let decoded = match self.version {
+            ProtocolVersion::V4 => Packet::from_frame(frame.clone()),
+            ProtocolVersion::V3 => v3::decode_frame(frame.clone()),
+        };
+        decoded.as_ref() == Ok(packet)
     }
 
     fn accept_ws(&mut self, ws: u64, sid: String) {
@@ -1127,25 +1221,11 @@ fn feed_post(
         .map_err(|error| error.http_status())
 }
 
-/// `body` without the packets `unwanted` picks, or `None` if nothing is left.
-fn without(body: &Bytes, unwanted: impl Fn(&Packet) -> bool) -> Option<Bytes> {
-    let packets =
-        decode_payload(body.clone(), usize::MAX).expect("the machines write valid payloads");
-    let count = packets.len();
-    let kept: Vec<Packet> = packets
-        .into_iter()
-        .filter(|packet| !unwanted(packet))
-        .collect();
-    match kept.len() {
-        0 => None,
-        n if n == count => Some(body.clone()),
-        _ => Some(encode_payload(&kept)),
-    }
-}
-
-/// Whether `frame` is the bare heartbeat packet `text` (`2` or `3`, not the probes).
-fn is_heartbeat(frame: &Frame, text: &str) -> bool {
-    matches!(frame, Frame::Text(data) if *data == *text)
+/// The protocol a request the client machine wrote says it speaks.
+fn client_protocol(query: &str) -> ClientProtocol {
+    Query::parse(query)
+        .client_protocol()
+        .expect("the client always sends EIO")
 }
 
 impl fmt::Display for Entry {
@@ -1180,7 +1260,10 @@ impl fmt::Display for Entry {
     }
 }
 
-/// A polling payload for reading: the record separator shown as `␞`.
+/// A polling payload for reading: the record separator shown as `␞`, a binary payload in hex.
 fn show(body: &Bytes) -> String {
-    String::from_utf8_lossy(body).replace('\u{1e}', "␞")
+    match Framing::of(body) {
+        Framing::Binary => format!("<binary payload {:02x?}>", &body[..]),
+        Framing::Text => String::from_utf8_lossy(body).replace('\u{1e}', "␞"),
+    }
 }
