@@ -20,6 +20,8 @@ pub struct RequestHead {
     pub keep_alive: bool,
     /// How the body is delimited.
     pub body: Body,
+    /// `Expect: 100-continue`: the client waits for a `100` before it sends the body.
+    pub expects_continue: bool,
     /// `Upgrade: websocket` with `Connection: upgrade`: the client asks for a WebSocket.
     pub wants_websocket: bool,
     /// The `Sec-WebSocket-Key`, if the request is a valid version-13 WebSocket handshake.
@@ -114,6 +116,7 @@ fn request_line(line: &str) -> Result<RequestHead, HeadError> {
         query: query.to_owned(),
         keep_alive,
         body: Body::Length(0),
+        expects_continue: false,
         wants_websocket: false,
         websocket_key: None,
     })
@@ -148,6 +151,8 @@ impl Headers {
             }
             self.content_length = Some(length);
             head.body = Body::Length(length);
+        } else if is("expect") {
+            head.expects_continue = value.eq_ignore_ascii_case("100-continue");
         } else if is("transfer-encoding") {
             self.transfer_encoding = true;
         } else if is("connection") {
@@ -218,6 +223,9 @@ pub fn plain(status: u16) -> Vec<u8> {
     )
 }
 
+/// The interim answer to `Expect: 100-continue`: send the body.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
 /// The `101` that turns the connection into a WebSocket.
 pub fn switching_protocols(websocket_key: &str) -> Vec<u8> {
     let accept = tungstenite::handshake::derive_accept_key(websocket_key.as_bytes());
@@ -252,13 +260,15 @@ mod tests {
     #[test]
     fn reads_a_polling_post() {
         let text = "POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\n\
-                    Host: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n4helloGET";
+                    Host: x\r\nContent-Length: 5\r\nConnection: close\r\nExpect: 100-Continue\r\n\r\n\
+                    4helloGET";
         let (head, length) = parse(text).unwrap().unwrap();
         assert_eq!(&text[length..], "4helloGET");
         assert_eq!(head.method, Method::Post);
         assert_eq!(head.path, "/socket.io/");
         assert_eq!(head.query, "EIO=4&transport=polling&sid=abc");
         assert_eq!(head.body, Body::Length(5));
+        assert!(head.expects_continue);
         assert!(!head.keep_alive);
         assert!(!head.wants_websocket);
     }

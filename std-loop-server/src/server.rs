@@ -308,6 +308,9 @@ impl Server {
                         keep_alive: head.keep_alive,
                     };
                     peer.deadline = Some(now + self.config.io_timeout);
+                    if head.expects_continue {
+                        peer.wire.send(http::CONTINUE);
+                    }
                 }
             }
         }
@@ -330,9 +333,10 @@ impl Server {
             // answered `ok`, as the engine itself does with a body in flight when it closes.
             None => Ok(()),
             Some(session) => {
-                let mut taken = match chunk.is_empty() {
-                    true => Ok(()),
-                    false => session.engine.handle_post_data(now, chunk),
+                let mut taken = if chunk.is_empty() {
+                    Ok(())
+                } else {
+                    session.engine.handle_post_data(now, chunk)
                 };
                 if end && taken.is_ok() {
                     taken = session.engine.handle_post_end(now);
