@@ -45,7 +45,7 @@ pub(crate) struct Hooks {
 }
 
 /// State shared by the request handlers and the session tasks of one engine.
-pub(crate) struct Shared {
+pub(crate) struct EngineState {
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) clock: Clock,
     pub(crate) config: EngineConfig,
@@ -61,7 +61,7 @@ pub(crate) struct Shared {
 /// from an accept loop, or mount it as a `tower_service::Service`.
 #[derive(Clone)]
 pub struct Engine {
-    shared: Arc<Shared>,
+    shared: Arc<EngineState>,
 }
 
 /// Builds an [`Engine`].
@@ -144,7 +144,7 @@ impl EngineBuilder {
     /// Builds the engine; its clock starts now.
     pub fn build(self) -> Engine {
         Engine {
-            shared: Arc::new(Shared {
+            shared: Arc::new(EngineState {
                 runtime: self.runtime,
                 clock: Clock::new(),
                 config: self.config,

@@ -8,13 +8,13 @@ use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
 
-use crate::driver::Input;
 use crate::outbox::Refused;
+use crate::session_task::SessionInput;
 use socketio_runtime::sync::lock;
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Input>,
+    queue: VecDeque<SessionInput>,
     /// The session ended: nothing more is accepted.
     closed: bool,
 }
@@ -42,7 +42,7 @@ impl Inbox {
 
     /// Queues `input`, unless the session ended or `limit` requests already wait (a client with
     /// that many requests in flight on one session is not a well-behaved one).
-    pub(crate) fn push(&self, input: Input) -> Result<(), Refused> {
+    pub(crate) fn push(&self, input: SessionInput) -> Result<(), Refused> {
         let mut state = self.lock();
         if state.closed {
             return Err(Refused::Closed);
@@ -58,7 +58,7 @@ impl Inbox {
 
     /// Queues `input` even past the limit: for a POST's abort notice, which must not be lost (there
     /// is at most one per POST, and each POST holds no other place while it waits for it).
-    pub(crate) fn push_always(&self, input: Input) {
+    pub(crate) fn push_always(&self, input: SessionInput) {
         let mut state = self.lock();
         if state.closed {
             return;
@@ -69,7 +69,7 @@ impl Inbox {
     }
 
     /// The next request, or registers the task to be woken.
-    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Input> {
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<SessionInput> {
         self.waker.register(cx.waker());
         let mut state = self.lock();
         match state.queue.pop_front() {
@@ -103,7 +103,7 @@ mod tests {
 
     use super::*;
 
-    fn poll(inbox: &Inbox) -> Poll<Input> {
+    fn poll(inbox: &Inbox) -> Poll<SessionInput> {
         inbox.poll_next(&mut Context::from_waker(Waker::noop()))
     }
 
@@ -111,23 +111,32 @@ mod tests {
     fn refuses_past_its_bound_keeps_abort_notices_and_drops_the_rest_on_close() {
         let inbox = Inbox::new(2);
         let (first, _first_answer) = oneshot::channel();
-        assert!(inbox.push(Input::Poll(first)).is_ok());
-        assert!(inbox.push(Input::PostAborted).is_ok());
+        assert!(inbox.push(SessionInput::Poll(first)).is_ok());
+        assert!(inbox.push(SessionInput::PostAborted).is_ok());
         let (third, _) = oneshot::channel();
-        assert!(matches!(inbox.push(Input::Poll(third)), Err(Refused::Full)));
-        inbox.push_always(Input::PostAborted);
-        assert!(matches!(poll(&inbox), Poll::Ready(Input::Poll(_))));
-        assert!(matches!(poll(&inbox), Poll::Ready(Input::PostAborted)));
-        assert!(matches!(poll(&inbox), Poll::Ready(Input::PostAborted)));
+        assert!(matches!(
+            inbox.push(SessionInput::Poll(third)),
+            Err(Refused::Full)
+        ));
+        inbox.push_always(SessionInput::PostAborted);
+        assert!(matches!(poll(&inbox), Poll::Ready(SessionInput::Poll(_))));
+        assert!(matches!(
+            poll(&inbox),
+            Poll::Ready(SessionInput::PostAborted)
+        ));
+        assert!(matches!(
+            poll(&inbox),
+            Poll::Ready(SessionInput::PostAborted)
+        ));
         assert!(poll(&inbox).is_pending());
 
         let (waiting, mut waiting_answer) = oneshot::channel();
-        assert!(inbox.push(Input::Poll(waiting)).is_ok());
+        assert!(inbox.push(SessionInput::Poll(waiting)).is_ok());
         inbox.close();
         // The request still queued is dropped with its reply sender: its handler sees the end.
         assert!(matches!(waiting_answer.try_recv(), Err(oneshot::Canceled)));
         assert!(matches!(
-            inbox.push(Input::PostAborted),
+            inbox.push(SessionInput::PostAborted),
             Err(Refused::Closed)
         ));
         assert!(poll(&inbox).is_pending());

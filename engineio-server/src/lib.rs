@@ -30,7 +30,6 @@
 mod app;
 mod config;
 mod conn;
-mod driver;
 mod echo;
 mod engine;
 mod http;
@@ -38,6 +37,7 @@ mod inbox;
 mod outbox;
 mod routes;
 mod service;
+mod session_task;
 mod sid;
 mod table;
 mod websocket;

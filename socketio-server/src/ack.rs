@@ -9,8 +9,8 @@ use futures_channel::oneshot;
 use serde::Serialize;
 use socketio_proto::packet::{Namespace, Payload};
 
-use super::connection::Command;
 use super::error::EmitError;
+use super::session::Command;
 use super::socket::Socket;
 use engineio_server::{HandleError, SessionHandle};
 

@@ -10,9 +10,9 @@ use socketio_proto::server::DisconnectReason;
 
 use super::broadcast::BroadcastOperator;
 use super::config::SocketIoConfig;
-use super::connection::{Command, Connection};
 use super::error::{ConnectError, EmitError};
 use super::namespace::Namespace;
+use super::session::{Command, SocketIoSession};
 use super::socket::Socket;
 use engineio_server::{Application, HandshakeRequest, SessionContext, SessionHandler};
 use engineio_server::{Engine, EngineBuilder};
@@ -64,7 +64,7 @@ impl Application for SocketIoApp {
         session: &mut SessionContext<'_>,
         request: &HandshakeRequest,
     ) -> Box<dyn SessionHandler> {
-        Box::new(Connection::new(self.0.clone(), session, request))
+        Box::new(SocketIoSession::new(self.0.clone(), session, request))
     }
 }
 

@@ -38,7 +38,7 @@
 //!
 //! [`SocketIo`] is an [`Application`](engineio_server::Application) of the Engine.IO server: each Engine.IO
 //! session runs one `socketio_proto::server::ServerConnection` inside its own task (see
-//! `connection.rs`), and the application reaches it through handles:
+//! `session.rs`), and the application reaches it through handles:
 //!
 //! - listeners ([`Socket::on`], [`Namespace::on_connection`], ...) run inside the session's task, in
 //!   the order the client sent its packets, like JavaScript handlers; they must not block (spawn for
@@ -55,12 +55,12 @@ mod ack;
 mod broadcast;
 mod config;
 mod conn;
-mod connection;
 mod error;
 mod handshake;
 mod io;
 mod listeners;
 mod namespace;
+mod session;
 mod socket;
 
 pub use ack::{AckError, AckRequest, AckSender};

@@ -13,11 +13,11 @@ use socketio_proto::server::{DisconnectReason, is_reserved_event};
 use super::ack::{AckRequest, AckSender};
 use super::broadcast::BroadcastOperator;
 use super::conn::Conn;
-use super::connection::Command;
 use super::error::EmitError;
 use super::handshake::Handshake;
 use super::listeners::Listeners;
 use super::namespace::Namespace;
+use super::session::Command;
 use engineio_server::SessionHandle;
 use socketio_runtime::sync::lock;
 

@@ -11,12 +11,12 @@ use http::{Response, StatusCode};
 use http_body_util::BodyExt;
 
 use crate::app::HandshakeRequest;
-use crate::driver::{Driver, Input, PollReply};
-use crate::engine::{ResponseBody, Shared};
+use crate::engine::{EngineState, ResponseBody};
 use crate::http::refusal::{ErrorContext, Refusal};
 use crate::http::response;
 use crate::inbox::Inbox;
 use crate::outbox::Refused;
+use crate::session_task::{PollReply, SessionInput, SessionTask};
 
 /// What a long-polling request gets: a response (the transport's, or a bare status such as 413),
 /// or a protocol error for the engine to report.
@@ -24,16 +24,16 @@ pub(crate) type Answer = Result<Response<ResponseBody>, Refusal>;
 
 /// Opens a polling session; its handshake GET is answered with the `open` packet.
 pub(crate) async fn handshake(
-    shared: &Arc<Shared>,
+    shared: &Arc<EngineState>,
     sid: String,
     request: HandshakeRequest,
 ) -> Answer {
-    let Some(mut driver) = Driver::open(shared, sid.clone(), Transport::Polling) else {
+    let Some(mut task) = SessionTask::open(shared, sid.clone(), Transport::Polling) else {
         return Ok(response::internal_error());
     };
     let (reply, answer) = oneshot::channel();
-    driver.hold_get(reply);
-    driver.spawn(&request);
+    task.hold_get(reply);
+    task.spawn(&request);
     poll_answer(&sid, answer.await.ok())
 }
 
@@ -41,7 +41,7 @@ pub(crate) async fn handshake(
 pub(crate) async fn poll(sid: &str, inbox: &Inbox) -> Answer {
     let (reply, answer) = oneshot::channel();
     inbox
-        .push(Input::Poll(reply))
+        .push(SessionInput::Poll(reply))
         .map_err(|refused| refusal(sid, refused))?;
     poll_answer(sid, answer.await.ok())
 }
@@ -69,7 +69,7 @@ pub(crate) async fn post<B>(sid: &str, inbox: &Inbox, body: B) -> Answer
 where
     B: http_body::Body,
 {
-    match ask(inbox, Input::PostStart).await {
+    match ask(inbox, SessionInput::PostStart).await {
         Err(refused) => return Err(refusal(sid, refused)),
         Ok(Err(error)) => return Err(Refusal::session(error)),
         Ok(Ok(())) => {}
@@ -90,7 +90,7 @@ where
             continue; // trailers carry nothing for Engine.IO
         };
         let chunk: Bytes = data.copy_to_bytes(data.remaining());
-        match ask(inbox, |reply| Input::PostData(chunk, reply)).await {
+        match ask(inbox, |reply| SessionInput::PostData(chunk, reply)).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
                 in_flight.ended = true;
@@ -103,7 +103,7 @@ where
         }
     }
     in_flight.ended = true;
-    match ask(inbox, Input::PostEnd).await {
+    match ask(inbox, SessionInput::PostEnd).await {
         Ok(Ok(())) => Ok(response::post_ok()),
         Ok(Err(error)) => Ok(post_error(error)),
         Err(refused) => Err(refusal(sid, refused)),
@@ -117,7 +117,7 @@ fn post_error(error: PostError) -> Response<ResponseBody> {
 /// Hands a request to the session task and waits for its answer.
 async fn ask<T>(
     inbox: &Inbox,
-    input: impl FnOnce(oneshot::Sender<T>) -> Input,
+    input: impl FnOnce(oneshot::Sender<T>) -> SessionInput,
 ) -> Result<T, Refused> {
     let (reply, answer) = oneshot::channel();
     inbox.push(input(reply))?;
@@ -135,7 +135,7 @@ struct PostInFlight<'a> {
 impl Drop for PostInFlight<'_> {
     fn drop(&mut self) {
         if !self.ended {
-            self.inbox.push_always(Input::PostAborted);
+            self.inbox.push_always(SessionInput::PostAborted);
         }
     }
 }

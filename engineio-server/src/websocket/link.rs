@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 
 use super::raw_io::{self, RawIo, Unwrapper};
-use crate::engine::Shared;
+use crate::engine::EngineState;
 use socketio_runtime::FuturesIo;
 use socketio_runtime::websocket::frames::{self, Read, to_message};
 
@@ -79,7 +79,11 @@ pub(crate) struct WsLink {
 impl WsLink {
     /// The WebSocket that `upgrade` will hand over once the `101` is sent. `unwrapper` takes
     /// hyper's buffer off the connection (see [`raw_io`]).
-    pub(crate) fn new(shared: &Shared, upgrade: OnUpgrade, unwrapper: Option<Unwrapper>) -> Self {
+    pub(crate) fn new(
+        shared: &EngineState,
+        upgrade: OnUpgrade,
+        unwrapper: Option<Unwrapper>,
+    ) -> Self {
         // The library's own limit bounds what one message may buffer; the protocol's (the same
         // `max_payload`) decides what the session does about it.
         let limit = shared.config.server.max_payload;
@@ -191,7 +195,7 @@ impl WsLink {
 
     /// Ends the socket on a task of its own: writes what is queued, sends the close frame and gives
     /// the client `ws_close_grace` to answer it, then drops the connection.
-    pub(crate) fn close(self, shared: &Shared) {
+    pub(crate) fn close(self, shared: &EngineState) {
         let deadline = Instant::now() + shared.config.ws_close_grace;
         let grace = shared.runtime.sleep_until(deadline);
         let mut link = self;

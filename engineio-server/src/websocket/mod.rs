@@ -13,12 +13,12 @@ use http::request::Parts;
 use http::{HeaderMap, Request, Response};
 
 use crate::app::HandshakeRequest;
-use crate::driver::{Driver, Input, UpgradeAnswer, WsUpgrade};
-use crate::engine::{ResponseBody, Shared};
+use crate::engine::{EngineState, ResponseBody};
 use crate::http::polling;
 use crate::http::refusal::Refusal;
 use crate::http::response;
 use crate::inbox::Inbox;
+use crate::session_task::{SessionInput, SessionTask, UpgradeAnswer, WsUpgrade};
 
 pub(crate) use accept::is_upgrade_request;
 pub(crate) use link::{Ended, WsLink};
@@ -47,16 +47,16 @@ pub(crate) fn origin_allowed(
 
 /// Opens a session over WebSocket: the `open` packet is its first frame.
 pub(crate) fn handshake(
-    shared: &Arc<Shared>,
+    shared: &Arc<EngineState>,
     sid: String,
     parts: &mut Parts,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
-    let Some(mut driver) = Driver::open(shared, sid, Transport::WebSocket) else {
+    let Some(mut task) = SessionTask::open(shared, sid, Transport::WebSocket) else {
         return Ok(response::internal_error());
     };
-    driver.attach_socket(take_upgrade(parts));
-    driver.spawn(&HandshakeRequest::from_parts(parts));
+    task.attach_socket(take_upgrade(parts));
+    task.spawn(&HandshakeRequest::from_parts(parts));
     Ok(accept::switching_protocols(accept))
 }
 
@@ -69,7 +69,7 @@ pub(crate) async fn upgrade_session(
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
     let (reply, answer) = oneshot::channel();
     inbox
-        .push(Input::Upgrade(take_upgrade(parts), reply))
+        .push(SessionInput::Upgrade(take_upgrade(parts), reply))
         .map_err(|refused| polling::refusal(sid, refused))?;
     match answer.await {
         Ok(UpgradeAnswer::Probe | UpgradeAnswer::Surplus) => {

@@ -8,17 +8,7 @@ use super::backoff::{Backoff, SplitMix64};
 use super::config::{EmitOptions, ManagerConfig};
 use super::output::{AckError, DisconnectReason, EmitError, Event, InvalidAuth, Output};
 use super::socket::{BufferedEmit, Socket};
-use crate::packet::{Decoder, Namespace, Packet, Payload, RawJson};
-
-/// Event names the reference client refuses to emit: its own socket events.
-const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+use crate::packet::{Decoder, Namespace, Packet, Payload, RawJson, is_reserved_event};
 
 /// Where the engine session is, as far as the manager knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +143,7 @@ impl Manager {
             return Err(EmitError::UnknownNamespace);
         };
         let name = args.event_name().ok_or(EmitError::MissingEventName)?;
-        if RESERVED_EVENTS.contains(&&*name) {
+        if is_reserved_event(&name) {
             return Err(EmitError::ReservedEventName);
         }
         if !socket.connected {

@@ -24,6 +24,7 @@ mod name;
 mod namespace;
 mod payload;
 mod placeholder;
+mod reserved;
 mod scan;
 mod ser;
 
@@ -33,6 +34,7 @@ pub use error::{EncodeError, InvalidNamespace, ParseError};
 pub use namespace::Namespace;
 pub use payload::{Payload, RawJson};
 pub use placeholder::{placeholder, placeholder_index};
+pub use reserved::{RESERVED_EVENTS, is_reserved_event};
 
 use alloc::borrow::Cow;
 

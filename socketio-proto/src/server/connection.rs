@@ -12,9 +12,9 @@ use super::error::{AckError, EmitError, NotConnected, NotPending};
 use super::event::{Event, Output};
 use super::json;
 use super::reason::DisconnectReason;
-use super::reserved::is_reserved_event;
 use super::socket::{ConnectedSocket, Slot, SlotState};
 use crate::adapter::SocketId;
+use crate::packet::is_reserved_event;
 use crate::packet::{Decoder, Encoded, Namespace, Packet, PacketKind, Payload, RawJson};
 
 /// The message the reference sends when a namespace does not exist.

@@ -53,13 +53,12 @@ mod event;
 mod id;
 mod json;
 mod reason;
-mod reserved;
 mod socket;
 
+pub use crate::packet::{RESERVED_EVENTS, is_reserved_event};
 pub use config::ServerConnectionConfig;
 pub use connection::ServerConnection;
 pub use error::{AckError, EmitError, NotConnected, NotPending};
 pub use event::{Event, Output};
 pub use id::{SOCKET_ID_RANDOM_BYTES, socket_id_from_random};
 pub use reason::DisconnectReason;
-pub use reserved::{RESERVED_EVENTS, is_reserved_event};

@@ -17,7 +17,7 @@ use futures_util::FutureExt;
 use hyper::upgrade::OnUpgrade;
 
 use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
-use crate::engine::Shared;
+use crate::engine::EngineState;
 use crate::inbox::Inbox;
 use crate::outbox::{Outbox, Outgoing};
 use crate::websocket::{Ended, Unwrapper, WsLink};
@@ -28,7 +28,7 @@ pub(crate) type PollReply = Result<Bytes, RequestError>;
 
 /// Everything that reaches a session task from other tasks, except the application's traffic
 /// (which comes through the outbox).
-pub(crate) enum Input {
+pub(crate) enum SessionInput {
     /// A long-polling GET, answered through the sender (held until there is something to send).
     Poll(oneshot::Sender<PollReply>),
     /// A long-polling POST begins.
@@ -63,8 +63,8 @@ pub(crate) struct WsUpgrade {
 }
 
 /// The state of one session task.
-pub(crate) struct Driver {
-    shared: Arc<Shared>,
+pub(crate) struct SessionTask {
+    shared: Arc<EngineState>,
     session: ServerSession,
     handle: SessionHandle,
     /// Long-polling and upgrade requests.
@@ -87,13 +87,13 @@ pub(crate) struct Driver {
 /// Largest outbox batch buffer kept between batches (in items); a bigger one is freed.
 const SPARE_CAPACITY: usize = 256;
 
-enum Wake {
-    Input(Input),
+enum SessionWake {
+    Input(SessionInput),
     /// The WebSocket read a frame.
     WsFrame(Frame),
     /// The WebSocket ended.
     WsEnded(Ended),
-    /// Other tasks handed something over (now in `Driver::taken`); `true` if the outbox
+    /// Other tasks handed something over (now in `SessionTask::taken`); `true` if the outbox
     /// overflowed.
     Outbox(bool),
     GetAborted,
@@ -102,14 +102,14 @@ enum Wake {
     Written,
 }
 
-impl Driver {
+impl SessionTask {
     pub(crate) fn new(
-        shared: Arc<Shared>,
+        shared: Arc<EngineState>,
         session: ServerSession,
         handle: SessionHandle,
         inbox: Arc<Inbox>,
     ) -> Self {
-        Driver {
+        SessionTask {
             shared,
             session,
             handle,
@@ -179,7 +179,7 @@ impl Driver {
             // One reading of the clock per wake-up: everything it leads to happens "now".
             now = self.shared.clock.now();
             match wake {
-                Wake::Timeout => {
+                SessionWake::Timeout => {
                     self.session.handle_timeout(now);
                     self.drain(now, handler.as_mut());
                     if handler.poll_timeout().is_some_and(|at| at <= now) {
@@ -187,18 +187,18 @@ impl Driver {
                         handler.on_timeout(&mut context);
                     }
                 }
-                Wake::GetAborted => {
+                SessionWake::GetAborted => {
                     self.held_get = None;
                     self.session.handle_poll_aborted(now);
                 }
-                Wake::Input(input) => self.on_input(now, input),
-                Wake::WsFrame(frame) => self.session.handle_ws_frame(now, frame),
-                Wake::WsEnded(ended) => {
+                SessionWake::Input(input) => self.on_input(now, input),
+                SessionWake::WsFrame(frame) => self.session.handle_ws_frame(now, frame),
+                SessionWake::WsEnded(ended) => {
                     self.release_socket();
                     self.session.handle_ws_closed(now, ended == Ended::Failed);
                 }
-                Wake::Written => self.deliver_after_write(now, handler.as_mut()),
-                Wake::Outbox(overflowed) => {
+                SessionWake::Written => self.deliver_after_write(now, handler.as_mut()),
+                SessionWake::Outbox(overflowed) => {
                     let mut items = std::mem::take(&mut self.taken);
                     self.on_outbox(now, handler.as_mut(), &mut items);
                     // Kept for the next batch, unless a burst made it large.
@@ -245,7 +245,7 @@ impl Driver {
     /// Waits for the next thing to do. The deadline (the session's or the handler's, whichever is
     /// first) and an aborted GET are checked before inputs, so a flood of inputs cannot starve the
     /// heartbeat; the socket's writes go before the outbox, so a burst is written while it arrives.
-    async fn wait(&mut self, handler_deadline: Option<Instant>) -> Wake {
+    async fn wait(&mut self, handler_deadline: Option<Instant>) -> SessionWake {
         let deadline = match (self.session.poll_timeout(), handler_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -274,11 +274,11 @@ impl Driver {
         .await
     }
 
-    fn poll_wake(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Wake> {
+    fn poll_wake(&mut self, cx: &mut std::task::Context<'_>) -> Poll<SessionWake> {
         if let Some((_, sleep)) = &mut self.sleep {
             if sleep.as_mut().poll(cx).is_ready() {
                 self.sleep = None;
-                return Poll::Ready(Wake::Timeout);
+                return Poll::Ready(SessionWake::Timeout);
             }
         }
         if !self.after_write.is_empty() {
@@ -295,56 +295,56 @@ impl Driver {
                     }
                     Poll::Ready(Ok(())) => {
                         self.yielded = false;
-                        Poll::Ready(Wake::Written)
+                        Poll::Ready(SessionWake::Written)
                     }
-                    Poll::Ready(Err(ended)) => Poll::Ready(Wake::WsEnded(ended)),
+                    Poll::Ready(Err(ended)) => Poll::Ready(SessionWake::WsEnded(ended)),
                     Poll::Pending => Poll::Pending,
                 },
-                None => Poll::Ready(Wake::Written),
+                None => Poll::Ready(SessionWake::Written),
             };
         }
         if let Some(get) = &mut self.held_get {
             if get.poll_canceled(cx).is_ready() {
-                return Poll::Ready(Wake::GetAborted);
+                return Poll::Ready(SessionWake::GetAborted);
             }
         }
         if let Some(socket) = &mut self.socket {
             if let Poll::Ready(ended) = socket.poll_write(cx) {
-                return Poll::Ready(Wake::WsEnded(ended));
+                return Poll::Ready(SessionWake::WsEnded(ended));
             }
         }
         if let Poll::Ready(overflowed) = self.handle.outbox.poll_take(cx, &mut self.taken) {
-            return Poll::Ready(Wake::Outbox(overflowed));
+            return Poll::Ready(SessionWake::Outbox(overflowed));
         }
         if let Some(socket) = &mut self.socket {
             match socket.poll_read(cx) {
-                Poll::Ready(Ok(frame)) => return Poll::Ready(Wake::WsFrame(frame)),
-                Poll::Ready(Err(ended)) => return Poll::Ready(Wake::WsEnded(ended)),
+                Poll::Ready(Ok(frame)) => return Poll::Ready(SessionWake::WsFrame(frame)),
+                Poll::Ready(Err(ended)) => return Poll::Ready(SessionWake::WsEnded(ended)),
                 Poll::Pending => {}
             }
         }
-        self.inbox.poll_next(cx).map(Wake::Input)
+        self.inbox.poll_next(cx).map(SessionWake::Input)
     }
 
-    fn on_input(&mut self, now: Instant, input: Input) {
+    fn on_input(&mut self, now: Instant, input: SessionInput) {
         match input {
-            Input::Poll(reply) => match self.session.handle_poll(now) {
+            SessionInput::Poll(reply) => match self.session.handle_poll(now) {
                 Ok(()) => self.held_get = Some(reply),
                 Err(error) => {
                     let _ = reply.send(Err(error));
                 }
             },
-            Input::PostStart(reply) => {
+            SessionInput::PostStart(reply) => {
                 let _ = reply.send(self.session.handle_post_start(now));
             }
-            Input::PostData(chunk, reply) => {
+            SessionInput::PostData(chunk, reply) => {
                 let _ = reply.send(self.session.handle_post_data(now, chunk));
             }
-            Input::PostEnd(reply) => {
+            SessionInput::PostEnd(reply) => {
                 let _ = reply.send(self.session.handle_post_end(now));
             }
-            Input::PostAborted => self.session.handle_post_aborted(now),
-            Input::Upgrade(upgrade, reply) => {
+            SessionInput::PostAborted => self.session.handle_post_aborted(now),
+            SessionInput::Upgrade(upgrade, reply) => {
                 let answer = match self.session.handle_upgrade_request(now) {
                     Ok(()) => {
                         self.attach_socket(upgrade);
@@ -474,15 +474,15 @@ impl Driver {
     }
 }
 
-impl Driver {
+impl SessionTask {
     /// Creates session `sid`, registers it in the table and returns its task's state, not yet
     /// running (attach the first transport, then [`spawn`](Self::spawn) it). `None` if the sid is
     /// taken.
     pub(crate) fn open(
-        shared: &Arc<Shared>,
+        shared: &Arc<EngineState>,
         sid: String,
         transport: engineio_proto::Transport,
-    ) -> Option<Driver> {
+    ) -> Option<SessionTask> {
         let sid: Arc<str> = sid.into();
         let inbox = Arc::new(Inbox::new(shared.config.input_queue));
         if !shared.sessions.insert(sid.clone(), inbox.clone()) {
@@ -494,7 +494,7 @@ impl Driver {
             sid,
             outbox: Arc::new(Outbox::new(shared.config.outbox_limit)),
         };
-        Some(Driver::new(shared.clone(), session, handle, inbox))
+        Some(SessionTask::new(shared.clone(), session, handle, inbox))
     }
 
     /// Opens the application's handler for the session with the request that opened it, then
@@ -507,7 +507,7 @@ impl Driver {
             app.on_open(&mut context, request)
         };
         let runtime = self.shared.runtime.clone();
-        // `run` borrows the driver, so the task holds one copy of it, not the argument and a local.
+        // `run` borrows the task state, so the task holds one copy of it, not the argument and a local.
         runtime.spawn(Box::pin(async move {
             let mut handler = handler;
             let outcome = AssertUnwindSafe(self.run(&mut handler))

@@ -55,7 +55,7 @@ pub(crate) enum Command {
 }
 
 /// The Socket.IO side of one Engine.IO session.
-pub(crate) struct Connection {
+pub(crate) struct SocketIoSession {
     io: Arc<IoShared>,
     machine: ServerConnection,
     request: HandshakeRequest,
@@ -67,13 +67,13 @@ pub(crate) struct Connection {
     acks: HashMap<(String, u64), oneshot::Sender<Result<Payload, AckError>>>,
 }
 
-impl Connection {
+impl SocketIoSession {
     pub(crate) fn new(
         io: Arc<IoShared>,
         session: &mut SessionContext<'_>,
         request: &HandshakeRequest,
     ) -> Self {
-        Connection {
+        SocketIoSession {
             machine: ServerConnection::new(session.now(), io.config.connection),
             io,
             request: request.clone(),
@@ -326,7 +326,7 @@ impl Connection {
     }
 }
 
-impl SessionHandler for Connection {
+impl SessionHandler for SocketIoSession {
     fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
         self.conn.notify_packet(&message);
         self.machine.handle_message(session.now(), message);

@@ -1,4 +1,4 @@
-//! Event names with a special meaning, which never travel as application events.
+//! Event names with a special meaning, which never travel as application events, on either side.
 
 /// Names the reference refuses to emit and its parser refuses to decode: they would collide with
 /// the socket's own lifecycle events (or Node.js `EventEmitter` internals) on the receiving side.
