@@ -101,7 +101,7 @@ pub trait SessionHandler: Send + 'static {
     fn on_drain(&mut self, _session: &mut SessionContext<'_>) {}
 
     /// The session is over; called exactly once, last.
-    fn on_close(&mut self, _reason: CloseReason) {}
+    fn on_close(&mut self, _now: Instant, _reason: CloseReason) {}
 }
 
 /// A session as its handler sees it, for the duration of one call.

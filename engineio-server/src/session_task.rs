@@ -236,8 +236,9 @@ impl SessionTask {
         if let Some(hook) = &self.shared.hooks.panic {
             hook(self.handle.sid(), message);
         }
+        let now = self.shared.clock.now();
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            handler.on_close(CloseReason::ForcedClose)
+            handler.on_close(now, CloseReason::ForcedClose)
         }));
         self.finish();
     }
@@ -460,7 +461,7 @@ impl SessionTask {
             Event::Message(message) => handler.on_message(&mut context, message),
             Event::Upgraded => handler.on_upgrade(&mut context),
             Event::Upgrading => {}
-            Event::Closed(reason) => handler.on_close(reason),
+            Event::Closed(reason) => handler.on_close(now, reason),
         }
         self.deliver_unless_websocket(now, handler);
     }

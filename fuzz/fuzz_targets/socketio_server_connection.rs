@@ -808,7 +808,7 @@ impl Harness {
                     };
                     self.conn.reject(now, &ns, message, data)
                 } else {
-                    self.conn.reject_invalid_namespace(&ns)
+                    self.conn.reject_invalid_namespace(now, &ns)
                 };
                 assert_eq!(result.is_ok(), pending, "reject {ns}: {result:?}");
                 assert!(!self.conn.is_pending(&ns));

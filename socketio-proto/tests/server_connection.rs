@@ -248,13 +248,19 @@ fn reject_sends_connect_error_with_message_and_data_and_allows_a_retry() {
 fn unknown_namespace_is_rejected_as_invalid() {
     let mut conn = new_conn();
     feed(&mut conn, at(0), text("0/nope,"));
-    conn.reject_invalid_namespace("/nope").unwrap();
+    conn.reject_invalid_namespace(at(0), "/nope").unwrap();
     assert_eq!(
         drain(&mut conn),
         [send_text("4/nope,{\"message\":\"Invalid namespace\"}")]
     );
-    assert_eq!(conn.reject_invalid_namespace("/nope"), Err(NotPending));
-    assert_eq!(conn.reject_invalid_namespace("/never"), Err(NotPending));
+    assert_eq!(
+        conn.reject_invalid_namespace(at(0), "/nope"),
+        Err(NotPending)
+    );
+    assert_eq!(
+        conn.reject_invalid_namespace(at(0), "/never"),
+        Err(NotPending)
+    );
 }
 
 #[test]
@@ -1024,7 +1030,7 @@ fn queued_messages_are_bounded_for_application_sends_only() {
 
     // Control packets are never refused.
     conn.handle_message(at(0), text("0/x,"));
-    conn.reject_invalid_namespace("/x").unwrap();
+    conn.reject_invalid_namespace(at(0), "/x").unwrap();
     let outputs = drain(&mut conn);
     assert_eq!(
         outputs.len(),
@@ -1519,7 +1525,7 @@ fn run(ops: Vec<Op>) {
             Op::RejectInvalid(i) => {
                 let pending = conn.is_pending(NAMESPACES[i]);
                 assert_eq!(
-                    conn.reject_invalid_namespace(NAMESPACES[i]).is_ok(),
+                    conn.reject_invalid_namespace(now, NAMESPACES[i]).is_ok(),
                     pending
                 );
             }

@@ -221,7 +221,9 @@ impl SocketIoSession {
         auth: Option<RawJson>,
     ) {
         let Some(namespace) = self.io.namespace_for(name.as_str()) else {
-            let _ = self.machine.reject_invalid_namespace(name.as_str());
+            let _ = self
+                .machine
+                .reject_invalid_namespace(session.now(), name.as_str());
             return;
         };
         let Some(id) = random_socket_id() else {
@@ -357,8 +359,8 @@ impl SessionHandler for SocketIoSession {
         }
     }
 
-    fn on_close(&mut self, reason: CloseReason) {
-        self.machine.handle_engine_closed(Instant::ZERO, reason);
+    fn on_close(&mut self, now: Instant, reason: CloseReason) {
+        self.machine.handle_engine_closed(now, reason);
         self.pump_closed();
         self.conn.notify_closed(reason);
     }

@@ -25,7 +25,7 @@ struct Quiet(Arc<Mutex<Vec<CloseReason>>>);
 impl SessionHandler for Quiet {
     fn on_message(&mut self, _session: &mut SessionContext<'_>, _message: Message) {}
 
-    fn on_close(&mut self, reason: CloseReason) {
+    fn on_close(&mut self, _now: engineio_proto::Instant, reason: CloseReason) {
         self.0.lock().unwrap().push(reason);
     }
 }

@@ -44,7 +44,7 @@ impl Echo {
         match event {
             Event::ConnectRequest { namespace, auth } => {
                 if !NAMESPACES.contains(&namespace.as_str()) {
-                    let _ = connection.reject_invalid_namespace(&namespace);
+                    let _ = connection.reject_invalid_namespace(now, &namespace);
                     return;
                 }
                 // The reference's `socket.handshake.auth` is `{}` when the client sent none.

@@ -237,8 +237,12 @@ impl ServerConnection {
 
     /// Refuses the pending request on `namespace` because no such namespace exists:
     /// `CONNECT_ERROR {"message":"Invalid namespace"}`.
-    pub fn reject_invalid_namespace(&mut self, namespace: &str) -> Result<(), NotPending> {
-        self.reject(Instant::ZERO, namespace, INVALID_NAMESPACE, None)
+    pub fn reject_invalid_namespace(
+        &mut self,
+        now: Instant,
+        namespace: &str,
+    ) -> Result<(), NotPending> {
+        self.reject(now, namespace, INVALID_NAMESPACE, None)
     }
 
     // ----- events and acks -----

@@ -1113,7 +1113,9 @@ impl World {
                     Admission::Reject { message, data } => {
                         connection.reject(now, &namespace, &message, data)
                     }
-                    Admission::InvalidNamespace => connection.reject_invalid_namespace(&namespace),
+                    Admission::InvalidNamespace => {
+                        connection.reject_invalid_namespace(now, &namespace)
+                    }
                 };
                 result.expect("the request is pending");
             }
