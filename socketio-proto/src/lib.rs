@@ -1,4 +1,5 @@
-//! Socket.IO protocol v5 as sans-IO state machines, on top of `engineio-proto`.
+//! Socket.IO protocol v5 as sans-IO state machines, on top of `engineio-proto`; and, for Socket.IO 1
+//! and 2 peers over Engine.IO revision 3, protocol v4 ([`v4`]).
 #![no_std]
 
 extern crate alloc;
@@ -7,3 +8,4 @@ pub mod adapter;
 pub mod client;
 pub mod packet;
 pub mod server;
+pub mod v4;

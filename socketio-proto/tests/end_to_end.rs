@@ -1611,3 +1611,6 @@ fn bursts_of_emits_over_polling_arrive_in_order_none_lost() {
             .all(|(transport, _)| *transport == Transport::Polling)
     );
 }
+
+#[path = "end_to_end/v4.rs"]
+mod v4;

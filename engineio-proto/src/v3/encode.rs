@@ -47,8 +47,12 @@ impl Framing {
 }
 
 /// Encodes `packets` as one payload: in the binary framing if `binary` (the peer takes binary payloads)
-/// and one of them is a binary message, in the text framing otherwise.
+/// and one of them is a binary message, in the text framing otherwise. No packets at all is `0:`, as
+/// the reference writes it (an empty body would not decode).
 pub fn encode_payload<S: ToParts>(packets: &[S], binary: bool) -> Bytes {
+    if packets.is_empty() {
+        return Bytes::from_static(b"0:");
+    }
     let framing = choose_framing(packets.iter(), binary);
     let size = packets
         .iter()
@@ -277,6 +281,11 @@ mod tests {
                 0, 6, 255, 52, 104, 101, 108, 108, 111, 1, 5, 255, 4, 1, 2, 3, 4
             ]
         );
+    }
+
+    #[test]
+    fn no_packets_is_an_empty_segment() {
+        assert_eq!(&encode_payload::<Packet>(&[], true)[..], b"0:");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use engineio_proto::ProtocolVersion;
+
 use crate::packet::DecoderConfig;
 
 /// Settings of a [`Manager`](super::Manager). The defaults are the reference client's, plus bounds
@@ -37,6 +39,13 @@ pub struct ManagerConfig {
     pub ack_timeout: Option<Duration>,
     /// Limits of the packet decoder.
     pub decoder: DecoderConfig,
+    /// The Engine.IO revision of the engine sessions, which the runtime must give them too. Default: 4
+    /// (Socket.IO v5). Revision 3 speaks Socket.IO v4 to `socket.io@2` servers (see
+    /// [`v4`](crate::v4)): `/` is joined without a `CONNECT` (its auth goes in the engine request's
+    /// query, the runtime's business), other namespaces send their auth as a query, and socket ids
+    /// derive from the engine session id, which [`handle_engine_handshake`](super::Manager::handle_engine_handshake)
+    /// gives the manager.
+    pub protocol: ProtocolVersion,
 }
 
 impl Default for ManagerConfig {
@@ -53,6 +62,7 @@ impl Default for ManagerConfig {
             max_unanswered_acks: 4096,
             ack_timeout: None,
             decoder: DecoderConfig::default(),
+            protocol: ProtocolVersion::V4,
         }
     }
 }

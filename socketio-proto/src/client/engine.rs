@@ -3,10 +3,12 @@
 
 use alloc::vec::Vec;
 
-use engineio_proto::client::CloseReason;
-use engineio_proto::{Instant, Message};
+use alloc::string::String;
 
-use super::manager::{EngineState, Manager};
+use engineio_proto::client::CloseReason;
+use engineio_proto::{Handshake, Instant, Message};
+
+use super::manager::{EngineState, MainNamespace, Manager};
 use super::output::{DisconnectReason, Event, OpenFailure, Output};
 
 impl Manager {
@@ -19,6 +21,7 @@ impl Manager {
         self.engine = EngineState::Open;
         self.attempt_deadline = None;
         self.decoder.reset();
+        self.main_namespace = MainNamespace::Pending;
         let namespaces: Vec<_> = self.sockets.keys().cloned().collect();
         for namespace in namespaces {
             self.send_connect(&namespace);
@@ -30,6 +33,17 @@ impl Manager {
             self.outputs
                 .push_back(Output::Event(Event::Reconnect(attempts)));
         }
+    }
+
+    /// The engine session opened with `handshake` (it emitted `Open(handshake)`): as
+    /// [`handle_engine_open`](Self::handle_engine_open), and the manager learns the session id, from
+    /// which Socket.IO v4 socket ids derive (a v4 manager needs this call rather than the other).
+    pub fn handle_engine_handshake(&mut self, now: Instant, handshake: &Handshake) {
+        if self.engine != EngineState::Opening {
+            return;
+        }
+        self.engine_sid = Some(String::from(handshake.sid.as_str()));
+        self.handle_engine_open(now);
     }
 
     /// A message from the open engine session. A message that does not decode closes the engine

@@ -4,9 +4,10 @@ use alloc::string::{String, ToString};
 
 use serde_json::Value;
 
-use super::manager::{Manager, socket_entry};
+use super::manager::{MainNamespace, Manager, socket_entry};
 use super::output::{DisconnectReason, Event, Output};
 use crate::packet::{Packet, PacketKind, RawJson};
+use crate::v4;
 
 /// What the reference client reports when a `CONNECT` answer has no sid.
 const NO_SID_MESSAGE: &str = "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
@@ -15,6 +16,17 @@ impl Manager {
     /// Handles one decoded packet. Packets for a namespace without an active socket are dropped, as
     /// the reference client's inactive sockets stop listening.
     pub(super) fn handle_packet(&mut self, packet: Packet) {
+        let v4_sid = self.is_v4().then(|| self.v4_socket_id(&packet.namespace));
+        if v4_sid.is_some() && packet.namespace.is_main() {
+            // The server's implicit `/`, whether or not a socket of ours wants it.
+            match packet.kind {
+                PacketKind::Connect(_) => self.main_namespace = MainNamespace::Connected,
+                PacketKind::ConnectError(_) | PacketKind::Disconnect => {
+                    self.main_namespace = MainNamespace::Gone;
+                }
+                _ => {}
+            }
+        }
         let config = &self.config;
         let out = &mut self.outputs;
         let Some((namespace, socket)) =
@@ -27,7 +39,8 @@ impl Manager {
                 if socket.connected {
                     return;
                 }
-                match data.as_ref().and_then(connect_sid) {
+                // Socket.IO v4 answers carry no sid: it is derived from the engine session id.
+                match v4_sid.or_else(|| data.as_ref().and_then(connect_sid)) {
                     Some(sid) => socket.on_connected(&namespace, sid, config, out),
                     None => {
                         // Answered, if badly: a later `connect` asks again, as the reference does.
@@ -68,7 +81,10 @@ impl Manager {
             PacketKind::ConnectError(data) => {
                 socket.active = false;
                 socket.lose_connection(&namespace, out);
-                let (message, data) = connect_error_parts(&data);
+                let (message, data) = match v4_sid {
+                    Some(_) => v4::error_parts(&data),
+                    None => connect_error_parts(&data),
+                };
                 out.push_back(Output::Event(Event::ConnectError {
                     namespace,
                     message,

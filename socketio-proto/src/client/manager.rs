@@ -1,14 +1,17 @@
 //! The manager: its state, the application's commands, and what it tells the runtime.
 
 use alloc::collections::{BTreeMap, VecDeque};
+use alloc::format;
+use alloc::string::String;
 
-use engineio_proto::Instant;
+use engineio_proto::{Instant, ProtocolVersion};
 
 use super::backoff::{Backoff, SplitMix64};
 use super::config::{EmitOptions, ManagerConfig};
 use super::output::{AckError, DisconnectReason, EmitError, Event, InvalidAuth, Output};
 use super::socket::{BufferedEmit, Socket};
 use crate::packet::{Decoder, Namespace, Packet, Payload, RawJson, is_reserved_event};
+use crate::v4;
 
 /// Where the engine session is, as far as the manager knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +22,17 @@ pub enum EngineState {
     Opening,
     /// The engine session is open.
     Open,
+}
+
+/// Socket.IO v4: where the server's implicit connection of `/` stands on the current engine session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MainNamespace {
+    /// The engine opened; the server's `CONNECT` (or refusal) for `/` has not arrived.
+    Pending,
+    /// The server has `/` connected.
+    Connected,
+    /// The server refused `/`, or either side disconnected it: joining again takes a `CONNECT`.
+    Gone,
 }
 
 /// The client side of one Engine.IO connection: its namespace sockets, their buffers and
@@ -40,6 +54,11 @@ pub struct Manager {
     pub(super) sockets: BTreeMap<Namespace, Socket>,
     pub(super) decoder: Decoder,
     pub(super) outputs: VecDeque<Output>,
+    /// The current engine session's id, once its handshake was reported (Socket.IO v4 ids derive
+    /// from it).
+    pub(super) engine_sid: Option<String>,
+    /// Socket.IO v4: the implicit connection of `/` on the current engine session.
+    pub(super) main_namespace: MainNamespace,
 }
 
 impl Manager {
@@ -63,6 +82,8 @@ impl Manager {
             reconnect_at: None,
             sockets: BTreeMap::new(),
             outputs: VecDeque::new(),
+            engine_sid: None,
+            main_namespace: MainNamespace::Pending,
         }
     }
 
@@ -112,6 +133,9 @@ impl Manager {
         };
         if engine_open && (socket.connected || socket.connecting) {
             send_packet(&mut self.outputs, &Packet::disconnect(namespace.clone()));
+            if namespace.is_main() {
+                self.main_namespace = MainNamespace::Gone;
+            }
         }
         let was_connected = socket.connected;
         socket.active = false;
@@ -270,8 +294,22 @@ impl Manager {
         &self.config
     }
 
-    /// Sends `CONNECT` for an active socket that has not sent it on this engine session.
+    /// Whether the engine sessions speak Socket.IO v4 (Engine.IO revision 3).
+    pub(super) fn is_v4(&self) -> bool {
+        self.config.protocol == ProtocolVersion::V3
+    }
+
+    /// The socket id of a Socket.IO v4 connection on `namespace`.
+    pub(super) fn v4_socket_id(&self, namespace: &str) -> String {
+        v4::socket_id(namespace, self.engine_sid.as_deref().unwrap_or_default())
+    }
+
+    /// Sends `CONNECT` for an active socket that has not sent it on this engine session. In
+    /// Socket.IO v4, `/` sends none while the server's implicit connection is to come or is there.
     pub(super) fn send_connect(&mut self, namespace: &str) {
+        let v4 = self.is_v4();
+        let main = self.main_namespace;
+        let sid = v4.then(|| self.v4_socket_id(namespace));
         let Some((namespace, socket)) = socket_entry(&mut self.sockets, namespace) else {
             return;
         };
@@ -279,7 +317,20 @@ impl Manager {
             return;
         }
         socket.connecting = true;
-        let packet = Packet::connect(namespace, socket.auth.clone());
+        let Some(sid) = sid else {
+            let packet = Packet::connect(namespace, socket.auth.clone());
+            return send_packet(&mut self.outputs, &packet);
+        };
+        if namespace.is_main() {
+            match main {
+                MainNamespace::Pending => return,
+                MainNamespace::Connected => {
+                    return socket.on_connected(&namespace, sid, &self.config, &mut self.outputs);
+                }
+                MainNamespace::Gone => self.main_namespace = MainNamespace::Pending,
+            }
+        }
+        let packet = Packet::connect(with_query(&namespace, socket.auth.as_ref()), None);
         send_packet(&mut self.outputs, &packet);
     }
 
@@ -317,6 +368,7 @@ impl Manager {
         self.engine = EngineState::Closed;
         self.attempt_deadline = None;
         self.decoder.reset();
+        self.engine_sid = None;
     }
 }
 
@@ -334,6 +386,16 @@ pub(super) fn socket_entry<'a>(
 /// Queues the messages of one packet.
 pub(super) fn send_packet(outputs: &mut VecDeque<Output>, packet: &Packet) {
     outputs.extend(packet.encode().messages().map(Output::Send));
+}
+
+/// Socket.IO v4: `namespace` with `auth` as its query (`/admin?token=abc`), or as it is without auth.
+fn with_query(namespace: &Namespace, auth: Option<&RawJson>) -> Namespace {
+    let query = auth.map(v4::query_from_auth).unwrap_or_default();
+    if query.is_empty() {
+        return namespace.clone();
+    }
+    // The query is escaped: it has no `,`, so the name stays valid.
+    Namespace::new(format!("{namespace}?{query}")).unwrap_or_else(|_| namespace.clone())
 }
 
 /// Whether already valid JSON is an object (the only `CONNECT` payload a server accepts).

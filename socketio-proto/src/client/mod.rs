@@ -46,6 +46,15 @@
 //! - An ack the server can no longer send (the socket disconnected after the event went out)
 //!   resolves as [`Event::AckCancelled`] whether or not the emit had a timeout.
 //! - Connection state recovery (`pid` / offsets) is not implemented yet.
+//!
+//! # Socket.IO v4 (`socket.io@2` servers)
+//!
+//! With [`ManagerConfig::protocol`] set to Engine.IO revision 3, the runtime opens revision 3 engine
+//! sessions and reports their opening with [`Manager::handle_engine_handshake`] (the socket ids derive
+//! from the engine session id). The server joins `/` unasked: the socket of `/` sends no `CONNECT` and
+//! connects when the server's arrives (its auth can only travel in the engine request's query); other
+//! namespaces send their auth as the query of their `CONNECT`. A refusal's payload is its message when a
+//! string, its data otherwise.
 
 mod backoff;
 mod config;

@@ -1,21 +1,24 @@
 //! `ServerConnection`: the Socket.IO state of one Engine.IO session, multiplexing namespace sockets.
 
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
 use engineio_proto::server::CloseReason;
-use engineio_proto::{Instant, Message};
+use engineio_proto::{Instant, Message, ProtocolVersion};
 
 use super::config::ServerConnectionConfig;
 use super::error::{AckError, EmitError, NotConnected, NotPending};
 use super::event::{Event, Output};
+use super::id::{SOCKET_ID_RANDOM_BYTES, socket_id_from_random};
 use super::json;
 use super::reason::DisconnectReason;
 use super::socket::{ConnectedSocket, Slot, SlotState};
 use crate::adapter::SocketId;
 use crate::packet::is_reserved_event;
 use crate::packet::{Decoder, Encoded, Namespace, Packet, PacketKind, Payload, RawJson};
+use crate::v4;
 
 /// The message the reference sends when a namespace does not exist.
 const INVALID_NAMESPACE: &str = "Invalid namespace";
@@ -33,9 +36,14 @@ const INVALID_NAMESPACE: &str = "Invalid namespace";
 /// resolves exactly once (`Ack`, `AckTimeout` or `AckCancelled`); each `Connected` socket ends with
 /// one `Disconnecting` then one `Disconnected`, after which no event names it; `Closed` comes last,
 /// once; every table is bounded by the [config](ServerConnectionConfig).
+///
+/// Over an Engine.IO revision 3 session ([`new_eio3`](Self::new_eio3)) it speaks Socket.IO protocol
+/// v4 instead (see [`v4`](crate::v4)); events, acks, binary attachments and disconnections are the same.
 #[derive(Debug)]
 pub struct ServerConnection {
     config: ServerConnectionConfig,
+    /// Engine.IO revision 3 (Socket.IO v4): the engine session id the socket ids derive from.
+    eio3_sid: Option<String>,
     decoder: Decoder,
     /// Pending and connected namespaces, in the order their `CONNECT` arrived.
     slots: Vec<Slot>,
@@ -52,12 +60,49 @@ impl ServerConnection {
     pub fn new(now: Instant, config: ServerConnectionConfig) -> Self {
         ServerConnection {
             config,
+            eio3_sid: None,
             decoder: Decoder::new(config.decoder),
             slots: Vec::new(),
             connect_deadline: Some(now + config.connect_timeout),
             closed: false,
             outputs: VecDeque::new(),
             queued_messages: 0,
+        }
+    }
+
+    /// A connection speaking Socket.IO protocol v4, for an Engine.IO revision 3 session `engine_sid`
+    /// (a `socket.io-client` 1 or 2) that just opened.
+    ///
+    /// The client is joined to `/` without asking, as the reference does: [`Event::ConnectRequest`]
+    /// for `/` (with no auth; the handshake request's query is the client's) comes first. Socket ids
+    /// must then come from [`new_socket_id`](Self::new_socket_id); `CONNECT` answers carry no sid, a
+    /// namespace's auth is its query, and refusals a plain string (see [`v4`](crate::v4)).
+    pub fn new_eio3(now: Instant, config: ServerConnectionConfig, engine_sid: &str) -> Self {
+        let mut connection = ServerConnection::new(now, config);
+        connection.eio3_sid = Some(String::from(engine_sid));
+        connection.on_connect_request(Namespace::main(), None);
+        connection
+    }
+
+    /// The Engine.IO revision this connection's session speaks: 3 for Socket.IO v4, 4 for v5.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        match self.eio3_sid {
+            Some(_) => ProtocolVersion::V3,
+            None => ProtocolVersion::V4,
+        }
+    }
+
+    /// The id to [`accept`](Self::accept) a socket on `namespace` with: drawn from `random` (CSPRNG
+    /// bytes, see [`socket_id_from_random`](super::socket_id_from_random)) in v5; in v4 the one the
+    /// reference gives, derived from the engine session id ([`v4::socket_id`]), `random` unused.
+    pub fn new_socket_id(
+        &self,
+        namespace: &str,
+        random: &[u8; SOCKET_ID_RANDOM_BYTES],
+    ) -> SocketId {
+        match &self.eio3_sid {
+            Some(engine_sid) => SocketId::from(v4::socket_id(namespace, engine_sid)),
+            None => socket_id_from_random(random),
         }
     }
 
@@ -188,7 +233,7 @@ impl ServerConnection {
     // ----- namespace handshake -----
 
     /// Accepts the pending request on `namespace` as socket `id` (see
-    /// [`socket_id_from_random`](super::socket_id_from_random)): sends `CONNECT {"sid":id}` and
+    /// [`new_socket_id`](Self::new_socket_id)): sends `CONNECT {"sid":id}` (v4: a bare `CONNECT`) and
     /// queues [`Event::Connected`]. The connect timeout no longer applies.
     pub fn accept(
         &mut self,
@@ -204,8 +249,11 @@ impl ServerConnection {
         slot.state = SlotState::Connected(ConnectedSocket::new(id.clone()));
         let namespace = slot.namespace.clone();
         self.connect_deadline = None;
-        let reply = json::connect_reply(&id);
-        self.push_packet(&Packet::connect(namespace.clone(), Some(reply)));
+        let reply = match self.eio3_sid {
+            Some(_) => None,
+            None => Some(json::connect_reply(&id)),
+        };
+        self.push_packet(&Packet::connect(namespace.clone(), reply));
         self.push_event(Event::Connected {
             namespace,
             socket: id,
@@ -214,7 +262,8 @@ impl ServerConnection {
     }
 
     /// Refuses the pending request on `namespace` (a middleware error): sends
-    /// `CONNECT_ERROR {"message":..,"data":..}` (`data` left out when `None`). The client may ask again.
+    /// `CONNECT_ERROR {"message":..,"data":..}` (`data` left out when `None`; v4: the data, or the
+    /// message as a string, [`v4::error_payload`]). The client may ask again.
     pub fn reject(
         &mut self,
         _now: Instant,
@@ -230,13 +279,16 @@ impl ServerConnection {
             })
             .ok_or(NotPending)?;
         let slot = self.slots.remove(index);
-        let body = json::connect_error(message, data.as_ref());
+        let body = match self.eio3_sid {
+            Some(_) => v4::error_payload(message, data.as_ref()),
+            None => json::connect_error(message, data.as_ref()),
+        };
         self.push_packet(&Packet::connect_error(slot.namespace, body));
         Ok(())
     }
 
     /// Refuses the pending request on `namespace` because no such namespace exists:
-    /// `CONNECT_ERROR {"message":"Invalid namespace"}`.
+    /// `CONNECT_ERROR {"message":"Invalid namespace"}` (v4: `"Invalid namespace"`).
     pub fn reject_invalid_namespace(
         &mut self,
         now: Instant,
@@ -402,7 +454,19 @@ impl ServerConnection {
     }
 
     fn handle_packet(&mut self, _now: Instant, packet: Packet) {
-        let Packet { namespace, kind } = packet;
+        let Packet {
+            mut namespace,
+            mut kind,
+        } = packet;
+        if self.eio3_sid.is_some() {
+            if let PacketKind::Connect(_) = kind {
+                // v4: the auth is the namespace's query; a payload has no meaning (the reference
+                // ignores it).
+                let (path, query) = v4::split_query(&namespace);
+                kind = PacketKind::Connect(query.map(v4::auth_from_query));
+                namespace = path;
+            }
+        }
         if let PacketKind::Event { args, .. } = &kind {
             if args
                 .event_name()

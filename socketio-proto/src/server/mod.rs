@@ -32,8 +32,15 @@
 //!
 //! A client `CONNECT` becomes [`Event::ConnectRequest`] and the namespace is pending until the
 //! application (after its middleware) calls [`accept`](ServerConnection::accept) with a socket id
-//! ([`socket_id_from_random`] from CSPRNG bytes), [`reject`](ServerConnection::reject) or
+//! ([`ServerConnection::new_socket_id`] from CSPRNG bytes), [`reject`](ServerConnection::reject) or
 //! [`reject_invalid_namespace`](ServerConnection::reject_invalid_namespace).
+//!
+//! # Socket.IO v4
+//!
+//! An Engine.IO revision 3 session (a `socket.io-client` 1 or 2) gets a
+//! [`ServerConnection::new_eio3`]: it speaks Socket.IO protocol v4 ([`v4`](crate::v4)), asks for `/` on
+//! the client's behalf at once, and gives the reference's v4 socket ids through
+//! [`new_socket_id`](ServerConnection::new_socket_id). Everything else is as in v5.
 //!
 //! Packets the reference treats as an "invalid state" close the whole connection with
 //! [`DisconnectReason::ForcedServerClose`]: anything but `CONNECT` for a namespace without a connected

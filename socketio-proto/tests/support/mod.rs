@@ -13,13 +13,17 @@
 //! delivery or deadline of any machine, so minutes of protocol time take microseconds.
 //!
 //! The server side plays the application too, just enough for the tests: connection requests are
-//! answered by an [`Admission`] policy (accepted with ids from `socket_id_from_random` over a
-//! counter by default), and one `Rooms` index per namespace is kept in step with the connections'
+//! answered by an [`Admission`] policy (accepted with ids from `new_socket_id` over a counter by
+//! default), and one `Rooms` index per namespace is kept in step with the connections'
 //! events. A client can be cut off the network (everything to and from it is lost) and healed.
 //!
 //! Every polling payload (POST bodies, GET answers) and WebSocket frame is recorded, decoded into
 //! Engine.IO packets, so tests can assert on the Socket.IO packets each way and on the transport
 //! that carried them.
+//!
+//! Each client speaks the Engine.IO revision of its engine configuration; the server opens every
+//! session in the revision its handshake asks for (revision 3 sessions get a Socket.IO v4
+//! connection), so v4 and v5 clients can share one server, its namespaces and its rooms.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -27,16 +31,16 @@ use std::time::Duration;
 use engineio_proto::client::{self as eio_client, ClientConfig, ClientSession, TransportFailure};
 use engineio_proto::payload::decode_payload;
 use engineio_proto::server::{
-    self as eio_server, Method, Query, Route, SendError, ServerConfig, ServerSession, route_request,
+    self as eio_server, ClientProtocol, Method, Query, Route, SendError, ServerConfig,
+    ServerSession, route_request,
 };
-use engineio_proto::{Bytes, Frame, Instant, Message, Packet, Transport};
+use engineio_proto::{Bytes, Frame, Instant, Message, Packet, ProtocolVersion, Transport, v3};
 use socketio_proto::adapter::{BroadcastOptions, Rooms, SocketId};
 use socketio_proto::client::stack::{self, EngineEvent, EngineId, Stack, StackConfig};
 use socketio_proto::client::{self as sio_client, Manager, ManagerConfig};
 use socketio_proto::packet::{Encoded, Namespace, RawJson};
 use socketio_proto::server::{
     self as sio_server, SOCKET_ID_RANDOM_BYTES, ServerConnection, ServerConnectionConfig,
-    socket_id_from_random,
 };
 
 /// Steps without time moving before the world calls it a livelock.
@@ -866,7 +870,7 @@ impl World {
                     client,
                     Side::Client,
                     Transport::Polling,
-                    payload_packets(&body),
+                    Wire::Payload(&body),
                 );
                 let delivery = Delivery::Post {
                     client,
@@ -912,7 +916,7 @@ impl World {
                     client,
                     Side::Client,
                     Transport::WebSocket,
-                    frame_packets(&frame),
+                    Wire::Frame(&frame),
                 );
                 self.send(client, Delivery::FrameToServer { ws, frame });
             }
@@ -943,7 +947,9 @@ impl World {
                     unreachable!("only a manager's engines are reported");
                 };
                 match event {
-                    eio_client::Event::Open(_) => manager.handle_engine_open(now),
+                    eio_client::Event::Open(handshake) => {
+                        manager.handle_engine_handshake(now, &handshake)
+                    }
                     eio_client::Event::Message(message) => manager.handle_message(now, message),
                     eio_client::Event::Closed(reason) => {
                         engine.reported = false;
@@ -1047,7 +1053,7 @@ impl World {
                     to.client,
                     Side::Server,
                     Transport::Polling,
-                    payload_packets(&body),
+                    Wire::Payload(&body),
                 );
                 self.send(
                     to.client,
@@ -1068,7 +1074,7 @@ impl World {
                     client,
                     Side::Server,
                     Transport::WebSocket,
-                    frame_packets(&frame),
+                    Wire::Frame(&frame),
                 );
                 self.send(client, Delivery::FrameToClient { ws, frame });
             }
@@ -1106,7 +1112,8 @@ impl World {
         match event {
             sio_server::Event::ConnectRequest { namespace, auth } => {
                 let answer = (self.admission)(&namespace, auth.as_ref());
-                let id = (answer == Admission::Accept).then(|| self.next_socket_id());
+                let id =
+                    (answer == Admission::Accept).then(|| self.next_socket_id(sid, &namespace));
                 let connection = self.connection(sid);
                 let result = match answer {
                     Admission::Accept => connection.accept(now, &namespace, id.expect("an id")),
@@ -1137,21 +1144,34 @@ impl World {
         }
     }
 
-    /// A socket id from "random" bytes: a counter, so runs are reproducible.
-    fn next_socket_id(&mut self) -> SocketId {
+    /// A socket id for `namespace` on session `sid`, from "random" bytes: a counter, so runs are
+    /// reproducible.
+    fn next_socket_id(&mut self, sid: &str, namespace: &str) -> SocketId {
         let mut random = [0x5a_u8; SOCKET_ID_RANDOM_BYTES];
         let count = self.socket_ids_issued.len() as u64 + 1;
         random[SOCKET_ID_RANDOM_BYTES - 8..].copy_from_slice(&count.to_be_bytes());
-        let id = socket_id_from_random(&random);
+        let id = self.connection(sid).new_socket_id(namespace, &random);
         self.socket_ids_issued.push(id.clone());
         id
     }
 
-    fn open_session(&mut self, transport: Transport) -> String {
+    fn open_session(&mut self, transport: Transport, query: &str) -> String {
         let sid = format!("eio-{}", self.sessions_opened.len() + 1);
         self.sessions_opened.push(sid.clone());
-        let session = ServerSession::new(self.now, sid.clone(), transport, self.server_config);
-        let connection = ServerConnection::new(self.now, self.connection_config);
+        let protocol = client_protocol(query);
+        let session = ServerSession::with_protocol(
+            self.now,
+            sid.clone(),
+            transport,
+            self.server_config,
+            protocol,
+        );
+        let connection = match protocol.version {
+            ProtocolVersion::V4 => ServerConnection::new(self.now, self.connection_config),
+            ProtocolVersion::V3 => {
+                ServerConnection::new_eio3(self.now, self.connection_config, &sid)
+            }
+        };
         self.sessions.insert(
             sid.clone(),
             ServerEnd {
@@ -1175,7 +1195,7 @@ impl World {
         let sid = match route {
             Err(error) => return self.answer_get(at, Err(status(error.http_status()))),
             Ok(Route::Handshake { transport }) => {
-                let sid = self.open_session(transport);
+                let sid = self.open_session(transport, query);
                 self.sessions.get_mut(&sid).expect("new").held_get = Some(at);
                 return;
             }
@@ -1230,7 +1250,7 @@ impl World {
         let sid = match route {
             Err(error) => return self.refuse_ws(ws, error.http_status()),
             Ok(Route::Handshake { transport }) => {
-                let sid = self.open_session(transport);
+                let sid = self.open_session(transport, query);
                 self.sessions.get_mut(&sid).expect("new").ws = Some(ws);
                 return self.accept_ws(ws, sid);
             }
@@ -1239,7 +1259,10 @@ impl World {
         let Some(end) = self.sessions.get_mut(&sid) else {
             return self.refuse_ws(ws, 400);
         };
-        match end.session.handle_upgrade_request(now) {
+        match end
+            .session
+            .handle_upgrade_request_with(now, client_protocol(query))
+        {
             Ok(()) => {
                 assert!(end.ws.is_none(), "a second WebSocket for {sid}");
                 end.ws = Some(ws);
@@ -1442,8 +1465,25 @@ impl World {
         self.next_id
     }
 
-    fn record(&mut self, client: ClientId, from: Side, transport: Transport, packets: Vec<Packet>) {
+    fn record(&mut self, client: ClientId, from: Side, transport: Transport, wire: Wire<'_>) {
         let lost = self.clients[client].cut;
+        let version = match &self.clients[client].machines {
+            Machines::Manager { engine_config, .. } => engine_config.protocol,
+            Machines::Stack(stack) => stack.config().engine.protocol,
+        };
+        let packets = match (wire, version) {
+            (Wire::Payload(body), ProtocolVersion::V4) => decode_payload(body.clone(), usize::MAX),
+            (Wire::Payload(body), ProtocolVersion::V3) => {
+                v3::decode_payload(body.clone(), usize::MAX)
+            }
+            (Wire::Frame(frame), ProtocolVersion::V4) => {
+                Packet::from_frame(frame.clone()).map(|p| vec![p])
+            }
+            (Wire::Frame(frame), ProtocolVersion::V3) => {
+                v3::decode_frame(frame.clone()).map(|p| vec![p])
+            }
+        }
+        .expect("the machines write valid payloads and frames");
         self.transcript.push(Entry {
             at: self.now,
             client,
@@ -1489,12 +1529,17 @@ fn status(code: u16) -> TransportFailure {
     TransportFailure::HttpStatus(code)
 }
 
-fn payload_packets(body: &Bytes) -> Vec<Packet> {
-    decode_payload(body.clone(), usize::MAX).expect("the machines write valid payloads")
+/// What a recorded transmission carried.
+enum Wire<'a> {
+    Payload(&'a Bytes),
+    Frame(&'a Frame),
 }
 
-fn frame_packets(frame: &Frame) -> Vec<Packet> {
-    vec![Packet::from_frame(frame.clone()).expect("the machines write valid frames")]
+/// The protocol a request the client machines wrote says it speaks.
+fn client_protocol(query: &str) -> ClientProtocol {
+    Query::parse(query)
+        .client_protocol()
+        .expect("the client always sends EIO")
 }
 
 /// An Engine.IO packet for reading.

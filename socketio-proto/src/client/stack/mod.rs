@@ -403,7 +403,15 @@ impl Stack {
         let now = self.now;
         if self.open_pending {
             self.open_pending = false;
-            self.manager.handle_engine_open(now);
+            // The handshake carries what the revision needs (revision 3 derives socket ids from it).
+            match self
+                .current
+                .as_ref()
+                .and_then(|engine| engine.session.handshake().cloned())
+            {
+                Some(handshake) => self.manager.handle_engine_handshake(now, &handshake),
+                None => self.manager.handle_engine_open(now),
+            }
             return true;
         }
         let mut progressed = false;
