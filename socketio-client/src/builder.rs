@@ -5,24 +5,24 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use engineio_proto::client::ClientConfig;
 use engineio_proto::{Transport, Transports};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
-use socketio_proto::client::ManagerConfig;
+use socketio_proto::client::stack::StackConfig;
 
-use super::driver::Driver;
-use super::handle::{Client, ConnectError, Lifeline, Shared};
-use super::transport::Transports as TransportContext;
+use super::handle::{Client, ClientShared, ConnectError, Lifeline};
+use super::task::ClientTask;
+use super::transport::TransportContext;
 use super::url::{self, UrlError};
 use super::{ClientRuntime, tls};
 
 /// Commands the handles may queue before emits fail with
 /// [`EmitError::QueueFull`](super::EmitError::QueueFull).
 const COMMAND_QUEUE: usize = 1024;
-/// Transport reports waiting for the driver (frames, responses); a full queue holds the readers.
-const INPUT_QUEUE: usize = 256;
+/// Transport reports waiting for the client's task (frames, responses); a full queue holds the
+/// readers.
+const REPORT_QUEUE: usize = 256;
 
 /// The auth sent with each namespace `CONNECT`.
 #[derive(Clone, Default)]
@@ -84,8 +84,8 @@ pub struct ClientBuilder<R> {
     query: Vec<(String, String)>,
     headers: Result<HeaderMap, BuildError>,
     path: String,
-    engine: ClientConfig,
-    manager: ManagerConfig,
+    /// The sans-IO stack's settings: its Engine.IO sessions' and its manager's.
+    config: StackConfig,
     max_payload: usize,
     tls: Option<Arc<super::rustls::ClientConfig>>,
     _runtime: PhantomData<fn() -> R>,
@@ -96,24 +96,22 @@ impl<R> fmt::Debug for ClientBuilder<R> {
         f.debug_struct("ClientBuilder")
             .field("url", &self.url)
             .field("path", &self.path)
-            .field("engine", &self.engine)
-            .field("manager", &self.manager)
+            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
 
 impl<R: ClientRuntime> ClientBuilder<R> {
     pub(crate) fn new(url: String) -> Self {
-        let engine = ClientConfig::default();
+        let config = StackConfig::default();
         ClientBuilder {
             url,
             auth: Ok(Auth::None),
             query: Vec::new(),
             headers: Ok(HeaderMap::new()),
             path: "/socket.io/".to_owned(),
-            max_payload: engine.max_incoming_payload,
-            engine,
-            manager: ManagerConfig::default(),
+            max_payload: config.engine.max_incoming_payload,
+            config,
             tls: None,
             _runtime: PhantomData,
         }
@@ -169,13 +167,13 @@ impl<R: ClientRuntime> ClientBuilder<R> {
                 Transport::WebSocket => set.websocket = true,
             }
         }
-        self.engine.transports = set;
+        self.config.engine.transports = set;
         self
     }
 
     /// Whether to upgrade from polling to WebSocket. Default: `true`.
     pub fn upgrade(mut self, upgrade: bool) -> Self {
-        self.engine.upgrade = upgrade;
+        self.config.engine.upgrade = upgrade;
         self
     }
 
@@ -187,56 +185,56 @@ impl<R: ClientRuntime> ClientBuilder<R> {
 
     /// Whether to reconnect after losing the connection. Default: `true`.
     pub fn reconnection(mut self, reconnection: bool) -> Self {
-        self.manager.reconnection = reconnection;
+        self.config.manager.reconnection = reconnection;
         self
     }
 
     /// Most reconnection attempts in a row before giving up. Default: no limit.
     pub fn reconnection_attempts(mut self, attempts: u32) -> Self {
-        self.manager.reconnection_attempts = Some(attempts);
+        self.config.manager.reconnection_attempts = Some(attempts);
         self
     }
 
     /// Delay before the first reconnection attempt, doubled at each attempt. Default: 1 s.
     pub fn reconnection_delay(mut self, delay: Duration) -> Self {
-        self.manager.reconnection_delay = delay;
+        self.config.manager.reconnection_delay = delay;
         self
     }
 
     /// Cap on the reconnection delay. Default: 5 s.
     pub fn reconnection_delay_max(mut self, delay: Duration) -> Self {
-        self.manager.reconnection_delay_max = delay;
+        self.config.manager.reconnection_delay_max = delay;
         self
     }
 
     /// Jitter of each reconnection delay, as a fraction of it (`0` for none). Default: 0.5.
     pub fn randomization_factor(mut self, factor: f64) -> Self {
-        self.manager.randomization_factor = factor;
+        self.config.manager.randomization_factor = factor;
         self
     }
 
     /// How long a connection attempt may take. Default: 20 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.manager.timeout = Some(timeout);
+        self.config.manager.timeout = Some(timeout);
         self
     }
 
     /// Ack timeout of [`emit_with_ack`](super::Socket::emit_with_ack)s that give none. Default: none.
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
-        self.manager.ack_timeout = Some(timeout);
+        self.config.manager.ack_timeout = Some(timeout);
         self
     }
 
     /// Largest HTTP body or WebSocket message accepted from the server. Default: 100 MiB.
     pub fn max_payload(mut self, bytes: usize) -> Self {
         self.max_payload = bytes;
-        self.engine.max_incoming_payload = bytes;
+        self.config.engine.max_incoming_payload = bytes;
         self
     }
 
     /// Most emits one socket buffers while disconnected. Default: 1024.
     pub fn max_buffered_packets(mut self, packets: usize) -> Self {
-        self.manager.max_buffered_packets = packets;
+        self.config.manager.max_buffered_packets = packets;
         self
     }
 
@@ -268,7 +266,7 @@ impl<R: ClientRuntime> ClientBuilder<R> {
         } else {
             None
         };
-        let transports = self.engine.transports;
+        let transports = self.config.engine.transports;
         if !transports.polling && !transports.websocket {
             return Err(BuildError::NoTransports);
         }
@@ -281,9 +279,9 @@ impl<R: ClientRuntime> ClientBuilder<R> {
 
         let runtime = R::runtime();
         let (commands, command_queue) = async_channel::bounded(COMMAND_QUEUE);
-        let (inputs, input_queue) = async_channel::bounded(INPUT_QUEUE);
+        let (reports, report_queue) = async_channel::bounded(REPORT_QUEUE);
         let (shutdown, shutdown_signal) = async_channel::bounded(1);
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(ClientShared {
             commands,
             main: target.namespace.clone(),
             auth,
@@ -302,20 +300,19 @@ impl<R: ClientRuntime> ClientBuilder<R> {
             max_payload: self.max_payload,
             tls,
             idle: Arc::default(),
-            inputs,
+            reports,
         });
         let seed = random_seed();
-        let driver = Driver::new(
+        let task = ClientTask::new(
             shared.clone(),
             context,
-            self.engine,
-            self.manager,
+            self.config,
             seed,
             command_queue,
-            input_queue,
+            report_queue,
             shutdown_signal,
         );
-        runtime.spawn(Box::pin(driver.run()));
+        runtime.spawn(Box::pin(task.run()));
         Ok(Client {
             shared,
             _lifeline: Arc::new(Lifeline {

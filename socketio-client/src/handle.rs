@@ -16,20 +16,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketio_proto::client::{DisconnectReason, EmitOptions};
 use socketio_proto::packet::{Namespace, Payload};
+use socketio_proto::server::is_reserved_event;
 
 use super::ClientRuntime;
 use super::builder::{Auth, ClientBuilder};
 use socketio_runtime::sync::lock;
-
-/// Event names the client reserves for its own events (the reference client refuses them too).
-const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
 
 /// What happened to a namespace socket, for [`Socket::on_event`].
 #[derive(Clone, Debug, PartialEq)]
@@ -152,8 +143,8 @@ pub(crate) type EventHandler =
 pub(crate) type SocketListener = Arc<dyn Fn(&SocketEvent) + Send + Sync>;
 pub(crate) type ClientListener = Arc<dyn Fn(&ClientEvent) + Send + Sync>;
 
-/// The application's commands to the driver.
-pub(crate) enum Command {
+/// The application's commands to the client's task.
+pub(crate) enum ClientCommand {
     Connect {
         namespace: Namespace,
         auth: Auth,
@@ -174,35 +165,35 @@ pub(crate) enum Command {
     Close,
 }
 
-/// What the driver publishes about a namespace socket.
+/// What the client's task publishes about a namespace socket.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Status {
+pub(crate) struct SocketStatus {
     pub(crate) sid: Option<String>,
     pub(crate) connected: bool,
     pub(crate) active: bool,
 }
 
 #[derive(Default)]
-pub(crate) struct Handlers {
+pub(crate) struct SocketHandlers {
     pub(crate) events: HashMap<String, Vec<EventHandler>>,
     pub(crate) any: Vec<EventHandler>,
     pub(crate) listeners: Vec<SocketListener>,
 }
 
-/// State shared by the handles and the driver. Locks are held only to copy out or update, never
+/// State shared by the handles and the client's task. Locks are held only to copy out or update, never
 /// while a handler runs.
-pub(crate) struct Shared {
-    pub(crate) commands: async_channel::Sender<Command>,
+pub(crate) struct ClientShared {
+    pub(crate) commands: async_channel::Sender<ClientCommand>,
     pub(crate) main: Namespace,
     pub(crate) auth: Auth,
-    pub(crate) handlers: Mutex<HashMap<Namespace, Handlers>>,
+    pub(crate) handlers: Mutex<HashMap<Namespace, SocketHandlers>>,
     pub(crate) client_listeners: Mutex<Vec<ClientListener>>,
-    pub(crate) status: Mutex<HashMap<Namespace, Status>>,
+    pub(crate) status: Mutex<HashMap<Namespace, SocketStatus>>,
     pub(crate) transport: Mutex<Option<Transport>>,
 }
 
-impl Shared {
-    pub(crate) fn send(&self, command: Command) -> Result<(), EmitError> {
+impl ClientShared {
+    pub(crate) fn send(&self, command: ClientCommand) -> Result<(), EmitError> {
         self.commands
             .try_send(command)
             .map_err(|error| match error {
@@ -212,8 +203,8 @@ impl Shared {
     }
 }
 
-/// Keeps the driver alive: when the last [`Client`] clone is dropped, the connection closes and the
-/// driver ends.
+/// Keeps the client's task alive: when the last [`Client`] clone is dropped, the connection closes
+/// and the task ends.
 pub(crate) struct Lifeline {
     pub(crate) _shutdown: async_channel::Sender<()>,
 }
@@ -224,7 +215,7 @@ pub(crate) struct Lifeline {
 ///
 /// `R` chooses the runtime: use `socketio_tokio::Client`.
 pub struct Client<R> {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<ClientShared>,
     pub(crate) _lifeline: Arc<Lifeline>,
     pub(crate) _runtime: PhantomData<fn() -> R>,
 }
@@ -294,7 +285,7 @@ impl<R> Client<R> {
     /// Disconnects every socket and closes the connection; no reconnection follows. A later
     /// [`Socket::connect`] starts over.
     pub fn close(&self) {
-        let _ = self.shared.send(Command::Close);
+        let _ = self.shared.send(ClientCommand::Close);
     }
 }
 
@@ -302,7 +293,7 @@ impl<R> Client<R> {
 #[derive(Clone)]
 pub struct Socket {
     namespace: Namespace,
-    shared: Arc<Shared>,
+    shared: Arc<ClientShared>,
 }
 
 impl fmt::Debug for Socket {
@@ -336,7 +327,7 @@ impl Socket {
 
     fn connect_with(&self, auth: Auth) -> Connecting {
         let (reply, answer) = oneshot::channel();
-        let command = Command::Connect {
+        let command = ClientCommand::Connect {
             namespace: self.namespace.clone(),
             auth,
             reply: Some(reply),
@@ -355,7 +346,7 @@ impl Socket {
     pub fn disconnect(&self) {
         let _ = self
             .shared
-            .send(Command::Disconnect(self.namespace.clone()));
+            .send(ClientCommand::Disconnect(self.namespace.clone()));
     }
 
     /// Calls `handler` for each `event` from the server, with the event's arguments read as `T`: a
@@ -449,7 +440,7 @@ impl Socket {
         self.status().active
     }
 
-    fn status(&self) -> Status {
+    fn status(&self) -> SocketStatus {
         lock(&self.shared.status)
             .get(&self.namespace)
             .cloned()
@@ -464,7 +455,7 @@ impl Socket {
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
     ) -> Result<(), EmitError> {
         let payload = encode(event, args)?;
-        self.shared.send(Command::Emit {
+        self.shared.send(ClientCommand::Emit {
             namespace: self.namespace.clone(),
             payload,
             options,
@@ -474,7 +465,7 @@ impl Socket {
 }
 
 fn encode<T: Serialize + ?Sized>(event: &str, args: &T) -> Result<Payload, EmitError> {
-    if RESERVED_EVENTS.contains(&event) {
+    if is_reserved_event(event) {
         return Err(EmitError::ReservedName);
     }
     Ok(Payload::event(event, args)?)
@@ -523,7 +514,7 @@ impl IntoFuture for EmitWithAck {
                 ack_timeout: self.timeout,
                 volatile: false,
             };
-            self.socket.shared.send(Command::Emit {
+            self.socket.shared.send(ClientCommand::Emit {
                 namespace: self.socket.namespace.clone(),
                 payload,
                 options,
@@ -574,7 +565,7 @@ impl Future for Connecting {
 /// answer is sent.
 #[derive(Clone)]
 pub struct AckSender {
-    shared: Arc<Shared>,
+    shared: Arc<ClientShared>,
     namespace: Namespace,
     id: u64,
 }
@@ -590,7 +581,7 @@ impl fmt::Debug for AckSender {
 
 impl AckSender {
     pub(crate) fn new(
-        shared: &Arc<Shared>,
+        shared: &Arc<ClientShared>,
         namespace: &Namespace,
         id: Option<u64>,
     ) -> Option<Self> {
@@ -609,7 +600,7 @@ impl AckSender {
             id,
         } = self;
         let payload = Payload::new(args)?;
-        shared.send(Command::Ack {
+        shared.send(ClientCommand::Ack {
             namespace,
             id,
             payload,

@@ -21,11 +21,11 @@
 //!
 //! # How it runs
 //!
-//! A [`Client`] runs one task that drives an [`engineio_proto::client::ClientSession`] and a
-//! [`socketio_proto::client::Manager`]: it waits for a command from the handles, a transport
-//! completion or the earliest deadline, feeds it in, carries out what both machines ask (HTTP
-//! long-polling requests over hyper's HTTP/1.1 client, a WebSocket over `async-tungstenite`, events
-//! for the application) and sleeps until the next deadline. Everything runtime-specific comes from a
+//! A [`Client`] runs one task that drives a [`socketio_proto::client::Stack`], the whole client as
+//! one sans-IO machine (the manager and its Engine.IO sessions): it waits for a command from the
+//! handles, a transport completion or the earliest deadline, feeds it in, carries out what the stack
+//! asks (HTTP long-polling requests over hyper's HTTP/1.1 client, a WebSocket over
+//! `async-tungstenite`, events for the application) and sleeps until the next deadline. Everything runtime-specific comes from a
 //! [`ClientRuntime`]: a [`Runtime`] to spawn and sleep and a [`Connector`] to open
 //! TCP connections. `socketio-tokio` supplies one for tokio.
 //!
@@ -54,8 +54,8 @@
 //! # Bounds
 //!
 //! Commands from the handles go through a bounded queue: when it is full (the connection is slower
-//! than the application), emits fail with [`EmitError::QueueFull`]. The driver stops taking commands
-//! while the transport's own queue is half full, so the application feels the backpressure instead
+//! than the application), emits fail with [`EmitError::QueueFull`]. The client's task stops taking
+//! commands while the transport's own queue is half full, so the application feels the backpressure instead
 //! of the connection being dropped. Received bodies and frames are limited to
 //! [`ClientBuilder::max_payload`].
 //!
@@ -70,8 +70,8 @@
 //! roots, client certificates).
 
 mod builder;
-mod driver;
 mod handle;
+mod task;
 mod tls;
 mod transport;
 mod url;

@@ -1,5 +1,5 @@
 //! The client's transports: long-polling requests over hyper's HTTP/1.1 client and the WebSocket
-//! over `async-tungstenite`, each run as its own task that reports to the driver.
+//! over `async-tungstenite`, each run as its own task that reports to the client's task.
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use futures_util::Stream;
 use futures_util::future::{Either, select};
 use http::{HeaderMap, Method, Request, header};
 use http_body_util::{BodyExt, Full, Limited};
+use socketio_proto::client::stack::EngineId;
 
 use super::Connector;
 use super::url::Target;
@@ -36,35 +37,35 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const MAX_IDLE: usize = 2;
 
 /// One HTTP/1.1 connection's request side.
-pub(crate) type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+pub(crate) type HttpSender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
-/// What the transports report to the driver; `engine` is the generation of the engine session the
-/// request or socket belongs to.
+/// What the transports report to the client's task, naming the Engine.IO session the request or
+/// socket belongs to.
 #[derive(Debug)]
-pub(crate) enum Input {
+pub(crate) enum TransportReport {
     Poll {
-        engine: u64,
+        engine: EngineId,
         result: Result<Bytes, TransportFailure>,
     },
     Post {
-        engine: u64,
+        engine: EngineId,
         result: Result<(), TransportFailure>,
     },
     WsOpened {
-        engine: u64,
+        engine: EngineId,
     },
     WsFrame {
-        engine: u64,
+        engine: EngineId,
         frame: Frame,
     },
     WsClosed {
-        engine: u64,
+        engine: EngineId,
         error: bool,
     },
 }
 
 /// Everything a transport task needs, shared by all of them.
-pub(crate) struct Transports {
+pub(crate) struct TransportContext {
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) target: Target,
@@ -77,11 +78,11 @@ pub(crate) struct Transports {
     /// Set for `https` / `wss`.
     pub(crate) tls: Option<futures_rustls::TlsConnector>,
     /// Keep-alive connections waiting for the next long-polling request.
-    pub(crate) idle: Arc<Mutex<Vec<Sender>>>,
-    pub(crate) inputs: async_channel::Sender<Input>,
+    pub(crate) idle: Arc<Mutex<Vec<HttpSender>>>,
+    pub(crate) reports: async_channel::Sender<TransportReport>,
 }
 
-impl Transports {
+impl TransportContext {
     /// A connection to the server, with TLS when the URL asks for it.
     async fn connect(&self) -> std::io::Result<super::BoxIo> {
         let target = &self.target;
@@ -101,23 +102,29 @@ impl Transports {
     }
 
     /// Spawns a long-polling GET.
-    pub(crate) fn poll(self: &Arc<Self>, engine: u64, query: String) {
+    pub(crate) fn poll(self: &Arc<Self>, engine: EngineId, query: String) {
         let this = self.clone();
         let task = async move {
             let request = this.request(Method::GET, &query, Bytes::new());
             let result = this.with_timeout(request).await;
-            let _ = this.inputs.send(Input::Poll { engine, result }).await;
+            let _ = this
+                .reports
+                .send(TransportReport::Poll { engine, result })
+                .await;
         };
         self.runtime.spawn(Box::pin(task));
     }
 
     /// Spawns a long-polling POST.
-    pub(crate) fn post(self: &Arc<Self>, engine: u64, query: String, body: Bytes) {
+    pub(crate) fn post(self: &Arc<Self>, engine: EngineId, query: String, body: Bytes) {
         let this = self.clone();
         let task = async move {
             let request = this.request(Method::POST, &query, body);
             let result = this.with_timeout(request).await.map(drop);
-            let _ = this.inputs.send(Input::Post { engine, result }).await;
+            let _ = this
+                .reports
+                .send(TransportReport::Post { engine, result })
+                .await;
         };
         self.runtime.spawn(Box::pin(task));
     }
@@ -163,7 +170,7 @@ impl Transports {
         self.read_response(sender, response).await
     }
 
-    fn idle_connection(&self) -> Option<Sender> {
+    fn idle_connection(&self) -> Option<HttpSender> {
         let mut idle = lock(&self.idle);
         while let Some(sender) = idle.pop() {
             if sender.is_ready() && !sender.is_closed() {
@@ -173,7 +180,7 @@ impl Transports {
         None
     }
 
-    async fn new_connection(&self) -> Result<Sender, TransportFailure> {
+    async fn new_connection(&self) -> Result<HttpSender, TransportFailure> {
         let io = self
             .connect()
             .await
@@ -213,7 +220,7 @@ impl Transports {
     /// it is ready for one.
     async fn read_response(
         &self,
-        mut sender: Sender,
+        mut sender: HttpSender,
         response: http::Response<hyper::body::Incoming>,
     ) -> Result<Bytes, TransportFailure> {
         let status = response.status();
@@ -240,7 +247,7 @@ impl Transports {
     /// arrives on `frames` and closes once that queue is dropped.
     pub(crate) fn websocket(
         self: &Arc<Self>,
-        engine: u64,
+        engine: EngineId,
         query: String,
         frames: async_channel::Receiver<Frame>,
     ) {
@@ -252,8 +259,8 @@ impl Transports {
                 Either::Left((Ok(socket), _)) => socket,
                 Either::Left((Err(()), _)) | Either::Right(_) => {
                     let _ = this
-                        .inputs
-                        .send(Input::WsClosed {
+                        .reports
+                        .send(TransportReport::WsClosed {
                             engine,
                             error: true,
                         })
@@ -261,20 +268,30 @@ impl Transports {
                     return;
                 }
             };
-            if this.inputs.send(Input::WsOpened { engine }).await.is_err() {
+            if this
+                .reports
+                .send(TransportReport::WsOpened { engine })
+                .await
+                .is_err()
+            {
                 return;
             }
             let (sink, stream) = socket.split();
-            let reader = pin!(read_frames(stream, engine, &this.inputs));
+            let reader = pin!(read_frames(stream, engine, &this.reports));
             let writer = pin!(write_frames(sink, frames));
             match select(reader, writer).await {
                 Either::Left((error, _writer)) => {
-                    let _ = this.inputs.send(Input::WsClosed { engine, error }).await;
+                    let _ = this
+                        .reports
+                        .send(TransportReport::WsClosed { engine, error })
+                        .await;
                 }
                 Either::Right((error, reader)) => {
-                    // The driver let the socket go (or writing failed): give the server a moment to
+                    // The client's task let the socket go (or writing failed): give the server a moment to
                     // answer the close frame.
-                    let _ = this.inputs.try_send(Input::WsClosed { engine, error });
+                    let _ = this
+                        .reports
+                        .try_send(TransportReport::WsClosed { engine, error });
                     let grace = this.runtime.sleep_until(Instant::now() + CLOSE_GRACE);
                     let _ = select(reader, grace).await;
                 }
@@ -311,13 +328,17 @@ impl Transports {
     }
 }
 
-/// Feeds frames to the driver until the socket ends; `true` if it failed rather than closed.
+/// Feeds frames to the client's task until the socket ends; `true` if it failed rather than closed.
 async fn read_frames(
     stream: impl Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
-    engine: u64,
-    inputs: &async_channel::Sender<Input>,
+    engine: EngineId,
+    reports: &async_channel::Sender<TransportReport>,
 ) -> bool {
-    let deliver =
-        |frame| async move { inputs.send(Input::WsFrame { engine, frame }).await.is_ok() };
+    let deliver = |frame| async move {
+        reports
+            .send(TransportReport::WsFrame { engine, frame })
+            .await
+            .is_ok()
+    };
     frames::read_frames(stream, deliver).await.unwrap_or(true)
 }

@@ -1,8 +1,8 @@
-//! The client's task: one Engine.IO session at a time and the Socket.IO manager, driven in the
-//! shape of the sans-IO contract: wait for a command, a transport report or the next deadline;
-//! feed it in; drain both machines' outputs; sleep until the earliest deadline.
+//! The client's task: it drives the sans-IO [`Stack`] (the manager and its Engine.IO sessions) in
+//! the shape of its contract: wait for a command, a transport report or the next deadline; feed it
+//! in; carry out what the stack asks until it has nothing left; sleep until its next deadline.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::future::poll_fn;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
@@ -10,141 +10,103 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use engineio_proto::client::{
-    ClientConfig, ClientSession, CloseReason, Event as EngineEvent, Output as EngineOutput,
-    TransportFailure,
-};
 use engineio_proto::{Frame, Instant, Transport};
 use futures_channel::oneshot;
 use serde_json::Value;
-use socketio_proto::client::{
-    EmitError as ManagerEmitError, EmitOptions, EngineState, Event as ManagerEvent, Manager,
-    ManagerConfig, Output as ManagerOutput,
-};
+use socketio_proto::client::stack::{EngineEvent, EngineId, Output, Stack, StackConfig};
+use socketio_proto::client::{EmitOptions, EngineState, Event as ManagerEvent};
 use socketio_proto::packet::{Namespace, Payload, RawJson};
 
 use super::builder::Auth;
 use super::handle::{
-    AckError, AckSender, ClientEvent, Command, ConnectError, Shared, SocketEvent, Status,
+    AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, SocketEvent,
+    SocketStatus,
 };
-use super::transport::{Input, Transports};
+use super::transport::{TransportContext, TransportReport};
 use socketio_runtime::Clock;
 use socketio_runtime::sync::lock;
 
-/// Frames waiting for the WebSocket writer. The driver stops taking commands while it is half full.
+/// Frames waiting for the WebSocket writer. The task stops taking commands while it is half full.
 const WS_QUEUE: usize = 1024;
 /// Callers of `connect()` waiting for an outcome.
 const MAX_CONNECT_WAITERS: usize = 256;
-/// How often the driver looks again at a full WebSocket queue while it holds commands back.
+/// How often the task looks again at a full WebSocket queue while it holds commands back.
 const BACKPRESSURE_RECHECK: Duration = Duration::from_millis(5);
-/// How long a shutting-down client keeps driving its engine so the close is written.
+/// How long a shutting-down client keeps driving its sessions so the close is written.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-/// One Engine.IO session and its WebSocket writer queue.
-struct Engine {
-    /// Generation: transport reports carry it, so reports of an older session are told apart.
-    id: u64,
-    session: ClientSession,
-    ws: Option<async_channel::Sender<Frame>>,
-}
-
-/// Which engine slot a drain is about.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    /// The session the manager knows about.
-    Current,
-    /// A session the manager told to close, driven until its close is written.
-    Retiring,
-}
-
-/// An emit made before its socket's first `connect`.
-struct EarlyEmit {
-    payload: Payload,
-    options: EmitOptions,
-    reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
-}
-
-/// What woke the driver.
-enum Wake {
-    Command(Option<Command>),
-    Input(Option<Input>),
+/// What woke the task.
+enum WakeReason {
+    Command(Option<ClientCommand>),
+    Report(Option<TransportReport>),
     Shutdown,
     Deadline,
 }
 
-pub(crate) struct Driver {
-    shared: Arc<Shared>,
-    transports: Arc<Transports>,
+/// The task behind a [`Client`](super::Client): the stack, the transports it asks for, and the
+/// application's side (handlers, connect and ack waiters, the state the handles read).
+pub(crate) struct ClientTask {
+    shared: Arc<ClientShared>,
+    transport: Arc<TransportContext>,
     clock: Clock,
-    engine_config: ClientConfig,
-    manager: Manager,
-    commands: async_channel::Receiver<Command>,
-    inputs: async_channel::Receiver<Input>,
+    stack: Stack,
+    commands: async_channel::Receiver<ClientCommand>,
+    reports: async_channel::Receiver<TransportReport>,
     shutdown: async_channel::Receiver<()>,
-    current: Option<Engine>,
-    retiring: Option<Engine>,
-    next_engine: u64,
+    /// The writer queue of each session's open WebSocket.
+    websockets: HashMap<EngineId, async_channel::Sender<Frame>>,
     auths: HashMap<Namespace, Auth>,
     known: HashSet<Namespace>,
     connect_waiters: Vec<(Namespace, oneshot::Sender<Result<(), ConnectError>>)>,
     acks: HashMap<(Namespace, u64), oneshot::Sender<Result<Payload, AckError>>>,
-    /// Emits on sockets never connected yet, handed to the manager when they first connect.
-    early_emits: HashMap<Namespace, VecDeque<EarlyEmit>>,
-    /// When the driver gives up waiting for the engine to finish closing, once shutting down.
+    /// When the task gives up waiting for the sessions to finish closing, once shutting down.
     shutdown_deadline: Option<Instant>,
 }
 
-impl Driver {
-    #[allow(clippy::too_many_arguments)]
+impl ClientTask {
     pub(crate) fn new(
-        shared: Arc<Shared>,
-        transports: Arc<Transports>,
-        engine_config: ClientConfig,
-        manager_config: ManagerConfig,
+        shared: Arc<ClientShared>,
+        transport: Arc<TransportContext>,
+        config: StackConfig,
         seed: u64,
-        commands: async_channel::Receiver<Command>,
-        inputs: async_channel::Receiver<Input>,
+        commands: async_channel::Receiver<ClientCommand>,
+        reports: async_channel::Receiver<TransportReport>,
         shutdown: async_channel::Receiver<()>,
     ) -> Self {
-        Driver {
+        ClientTask {
             shared,
-            transports,
+            transport,
             clock: Clock::new(),
-            engine_config,
-            manager: Manager::new(manager_config, seed),
+            stack: Stack::new(config, seed),
             commands,
-            inputs,
+            reports,
             shutdown,
-            current: None,
-            retiring: None,
-            next_engine: 0,
+            websockets: HashMap::new(),
             auths: HashMap::new(),
             known: HashSet::new(),
             connect_waiters: Vec::new(),
             acks: HashMap::new(),
-            early_emits: HashMap::new(),
             shutdown_deadline: None,
         }
     }
 
     pub(crate) async fn run(mut self) {
         let commands = self.commands.clone();
-        let inputs = self.inputs.clone();
+        let reports = self.reports.clone();
         let shutdown = self.shutdown.clone();
         let mut commands_first = false;
         loop {
             let now = self.clock.now();
             self.step(now);
+            let shutting_down = self.shutdown_deadline.is_some();
             if let Some(deadline) = self.shutdown_deadline {
-                let engines_done = self.current.is_none() && self.retiring.is_none();
-                if engines_done || deadline <= now {
+                if self.stack.is_idle() || deadline <= now {
                     break;
                 }
             }
-            let accepting = self.shutdown_deadline.is_none() && self.has_room();
-            let listening_shutdown = self.shutdown_deadline.is_none();
+            let accepting = !shutting_down && self.has_room();
             let mut deadline = self.next_deadline();
-            if !accepting && self.shutdown_deadline.is_none() {
+            if !accepting && !shutting_down {
                 // Nothing signals the WebSocket writer catching up: look again shortly.
                 let recheck = now + BACKPRESSURE_RECHECK;
                 deadline = Some(deadline.map_or(recheck, |deadline| deadline.min(recheck)));
@@ -152,33 +114,33 @@ impl Driver {
             // Neither transport reports nor commands may starve the other.
             commands_first = !commands_first;
             let mut command = pin!(commands.recv());
-            let mut input = pin!(inputs.recv());
+            let mut report = pin!(reports.recv());
             let mut signal = pin!(shutdown.recv());
             let mut sleep = deadline.map(|deadline| {
-                self.transports
+                self.transport
                     .runtime
                     .sleep_until(self.clock.to_std(deadline))
             });
             let wake = poll_fn(|cx| {
-                if listening_shutdown && signal.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Wake::Shutdown);
+                if !shutting_down && signal.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(WakeReason::Shutdown);
                 }
                 if accepting && commands_first {
                     if let Poll::Ready(command) = command.as_mut().poll(cx) {
-                        return Poll::Ready(Wake::Command(command.ok()));
+                        return Poll::Ready(WakeReason::Command(command.ok()));
                     }
                 }
-                if let Poll::Ready(input) = input.as_mut().poll(cx) {
-                    return Poll::Ready(Wake::Input(input.ok()));
+                if let Poll::Ready(report) = report.as_mut().poll(cx) {
+                    return Poll::Ready(WakeReason::Report(report.ok()));
                 }
                 if accepting && !commands_first {
                     if let Poll::Ready(command) = command.as_mut().poll(cx) {
-                        return Poll::Ready(Wake::Command(command.ok()));
+                        return Poll::Ready(WakeReason::Command(command.ok()));
                     }
                 }
                 if let Some(sleep) = &mut sleep {
                     if sleep.as_mut().poll(cx).is_ready() {
-                        return Poll::Ready(Wake::Deadline);
+                        return Poll::Ready(WakeReason::Deadline);
                     }
                 }
                 Poll::Pending
@@ -186,43 +148,41 @@ impl Driver {
             .await;
             let now = self.clock.now();
             match wake {
-                Wake::Input(Some(input)) => self.handle_input(now, input),
-                Wake::Command(Some(command)) => self.handle_command(now, command),
-                // The driver holds a sender of `inputs` (through `transports`), so `None` cannot
+                WakeReason::Report(Some(report)) => self.handle_report(now, report),
+                WakeReason::Command(Some(command)) => self.handle_command(now, command),
+                // The task holds a sender of `reports` (through `transport`), so `None` cannot
                 // come from there; no command sender left means no handle left either.
-                Wake::Input(None) | Wake::Command(None) | Wake::Shutdown => {
+                WakeReason::Report(None) | WakeReason::Command(None) | WakeReason::Shutdown => {
                     self.begin_shutdown(now)
                 }
-                Wake::Deadline => {}
+                WakeReason::Deadline => {}
             }
         }
         // Handlers may hold socket handles, which hold the shared state: let them go with the
-        // driver so nothing stays alive in a cycle.
+        // task so nothing stays alive in a cycle.
         lock(&self.shared.handlers).clear();
         lock(&self.shared.client_listeners).clear();
     }
 
-    /// The earliest deadline of the manager, the engines and the shutdown.
+    /// The earliest deadline of the stack and the shutdown.
     fn next_deadline(&self) -> Option<Instant> {
-        let engines = [&self.current, &self.retiring]
+        [self.stack.poll_timeout(), self.shutdown_deadline]
             .into_iter()
             .flatten()
-            .filter_map(|engine| engine.session.poll_timeout());
-        [self.manager.poll_timeout(), self.shutdown_deadline]
-            .into_iter()
-            .flatten()
-            .chain(engines)
             .min()
     }
 
     /// Whether the transport can take more: otherwise commands wait in their queue.
     fn has_room(&self) -> bool {
-        let Some(engine) = &self.current else {
+        let Some(engine) = self.stack.current_engine() else {
             return true;
         };
         let session_room =
-            engine.session.buffered_packets() < self.engine_config.max_buffered_packets / 2;
-        let ws_room = engine.ws.as_ref().is_none_or(|ws| ws.len() < WS_QUEUE / 2);
+            self.stack.buffered_packets() < self.stack.config().engine.max_buffered_packets / 2;
+        let ws_room = self
+            .websockets
+            .get(&engine)
+            .is_none_or(|ws| ws.len() < WS_QUEUE / 2);
         session_room && ws_room
     }
 
@@ -231,120 +191,75 @@ impl Driver {
             return;
         }
         self.shutdown_deadline = Some(now + SHUTDOWN_GRACE);
-        self.manager.close(now);
+        self.stack.close(now);
         self.fail_waiters(|_| true, ConnectError::Closed);
     }
 
-    /// Processes due timeouts, then drains both machines until neither has anything left.
+    /// Processes due timeouts, then carries out what the stack asks until it has nothing left.
     fn step(&mut self, now: Instant) {
-        if self.manager.poll_timeout().is_some_and(|at| at <= now) {
-            self.manager.handle_timeout(now);
+        if self.stack.poll_timeout().is_some_and(|at| at <= now) {
+            self.stack.handle_timeout(now);
         }
-        for engine in [&mut self.current, &mut self.retiring]
-            .into_iter()
-            .flatten()
-        {
-            if engine.session.poll_timeout().is_some_and(|at| at <= now) {
-                engine.session.handle_timeout(now);
-            }
-        }
-        loop {
-            let mut progressed = false;
-            while let Some(output) = self.manager.poll_output() {
-                progressed = true;
-                self.handle_manager_output(now, output);
-            }
-            progressed |= self.drain_engine(now, Slot::Current);
-            progressed |= self.drain_engine(now, Slot::Retiring);
-            if !progressed {
-                break;
-            }
+        while let Some(output) = self.stack.poll_output() {
+            self.carry_out(now, output);
         }
         self.publish_status();
     }
 
-    fn slot(&mut self, slot: Slot) -> &mut Option<Engine> {
-        match slot {
-            Slot::Current => &mut self.current,
-            Slot::Retiring => &mut self.retiring,
-        }
-    }
-
-    /// Carries out what one engine asks; drops it once it has closed. `true` if it had outputs.
-    fn drain_engine(&mut self, now: Instant, slot: Slot) -> bool {
-        let Some(mut engine) = self.slot(slot).take() else {
-            return false;
-        };
-        let mut progressed = false;
-        while let Some(output) = engine.session.poll_output() {
-            progressed = true;
-            self.handle_engine_output(now, &mut engine, slot, output);
-        }
-        // A new session may have taken the slot meanwhile only if the manager ran, which it does not
-        // here; so the slot is still empty.
-        if !engine.session.is_closed() {
-            *self.slot(slot) = Some(engine);
-        }
-        progressed
-    }
-
-    fn handle_engine_output(
-        &mut self,
-        now: Instant,
-        engine: &mut Engine,
-        slot: Slot,
-        output: EngineOutput,
-    ) {
+    fn carry_out(&mut self, now: Instant, output: Output) {
         match output {
-            EngineOutput::Poll { query } => self.transports.poll(engine.id, query),
-            EngineOutput::Post { query, body } => self.transports.post(engine.id, query, body),
-            EngineOutput::OpenWebSocket { query } => {
+            Output::Poll { engine, query } => self.transport.poll(engine, query),
+            Output::Post {
+                engine,
+                query,
+                body,
+            } => self.transport.post(engine, query, body),
+            Output::OpenWebSocket { engine, query } => {
                 let (frames, queue) = async_channel::bounded(WS_QUEUE);
-                engine.ws = Some(frames);
-                self.transports.websocket(engine.id, query, queue);
+                self.websockets.insert(engine, frames);
+                self.transport.websocket(engine, query, queue);
             }
-            EngineOutput::WsFrame(frame) => {
-                let sent = engine
-                    .ws
-                    .as_ref()
+            Output::WsFrame { engine, frame } => {
+                let sent = self
+                    .websockets
+                    .get(&engine)
                     .is_some_and(|ws| ws.try_send(frame).is_ok());
                 if !sent {
                     // The writer cannot keep up (or is gone): the socket is lost.
-                    engine.ws = None;
-                    engine.session.handle_ws_closed(now, true);
+                    self.websockets.remove(&engine);
+                    self.stack.handle_ws_closed(now, engine, true);
                 }
             }
-            EngineOutput::CloseWebSocket => engine.ws = None,
-            EngineOutput::Event(event) => {
-                if slot == Slot::Current {
-                    self.handle_engine_event(now, engine, event);
-                }
+            // Dropping the writer queue closes the WebSocket.
+            Output::CloseWebSocket { engine } | Output::Release { engine } => {
+                self.websockets.remove(&engine);
             }
+            Output::Engine(event) => self.handle_engine_event(now, event),
+            Output::Event(event) => self.handle_manager_event(event),
         }
     }
 
-    fn handle_engine_event(&mut self, now: Instant, engine: &Engine, event: EngineEvent) {
+    fn handle_engine_event(&mut self, now: Instant, event: EngineEvent) {
         match event {
-            EngineEvent::Open(handshake) => {
-                let transport = engine.session.transport();
+            EngineEvent::Open {
+                handshake,
+                transport,
+            } => {
                 *lock(&self.shared.transport) = Some(transport);
                 self.client_event(&ClientEvent::Open {
                     sid: handshake.sid.to_string(),
                     transport,
                 });
+                // The `CONNECT`s go out after this event: they carry the fresh auth.
                 self.refresh_auth(now);
-                self.manager.handle_engine_open(now);
             }
-            EngineEvent::Message(message) => self.manager.handle_message(now, message),
             EngineEvent::Upgraded => {
                 *lock(&self.shared.transport) = Some(Transport::WebSocket);
                 self.client_event(&ClientEvent::Upgrade);
             }
-            EngineEvent::Upgrading | EngineEvent::UpgradeFailed => {}
             EngineEvent::Closed(reason) => {
                 *lock(&self.shared.transport) = None;
                 self.client_event(&ClientEvent::Close(reason.as_str().to_owned()));
-                self.manager.handle_engine_closed(now, reason);
             }
         }
     }
@@ -355,12 +270,12 @@ impl Driver {
             .auths
             .iter()
             .filter(|(namespace, auth)| {
-                matches!(auth, Auth::Callback(_)) && self.manager.is_active(namespace)
+                matches!(auth, Auth::Callback(_)) && self.stack.manager().is_active(namespace)
             })
             .map(|(namespace, auth)| (namespace.clone(), auth.clone()))
             .collect();
         for (namespace, auth) in callbacks {
-            if self.connect_manager(now, &namespace, &auth).is_err() {
+            if self.connect_stack(now, &namespace, &auth).is_err() {
                 self.socket_event(
                     &namespace,
                     &SocketEvent::ConnectError {
@@ -373,7 +288,7 @@ impl Driver {
         }
     }
 
-    fn connect_manager(
+    fn connect_stack(
         &mut self,
         now: Instant,
         namespace: &Namespace,
@@ -386,59 +301,9 @@ impl Driver {
             Some(_) => return Err(ConnectError::InvalidAuth),
             None => None,
         };
-        self.manager
+        self.stack
             .connect(now, namespace.clone(), auth)
             .map_err(|_| ConnectError::InvalidAuth)
-    }
-
-    fn handle_manager_output(&mut self, now: Instant, output: ManagerOutput) {
-        match output {
-            ManagerOutput::OpenEngine => {
-                if let Some(old) = self.current.take() {
-                    self.retire(now, old);
-                }
-                let id = self.next_engine;
-                self.next_engine += 1;
-                let mut session = ClientSession::new(self.engine_config);
-                session.start(now);
-                self.current = Some(Engine {
-                    id,
-                    session,
-                    ws: None,
-                });
-            }
-            ManagerOutput::Send(message) => {
-                let Some(engine) = &mut self.current else {
-                    return;
-                };
-                if engine.session.send(message).is_err() {
-                    // The session cannot take it: treat the connection as lost, so the manager
-                    // reconnects, and let the session go.
-                    if let Some(engine) = self.current.take() {
-                        self.retire(now, engine);
-                    }
-                    *lock(&self.shared.transport) = None;
-                    self.manager.handle_engine_closed(
-                        now,
-                        CloseReason::TransportError(TransportFailure::Network),
-                    );
-                }
-            }
-            ManagerOutput::CloseEngine => {
-                if let Some(engine) = self.current.take() {
-                    *lock(&self.shared.transport) = None;
-                    self.retire(now, engine);
-                }
-            }
-            ManagerOutput::Event(event) => self.handle_manager_event(event),
-        }
-    }
-
-    /// Closes a session the manager is done with and keeps driving it until its close is written.
-    /// Only one is kept: an older one still closing is dropped.
-    fn retire(&mut self, now: Instant, mut engine: Engine) {
-        engine.session.close(now);
-        self.retiring = Some(engine);
     }
 
     fn handle_manager_event(&mut self, event: ManagerEvent) {
@@ -454,7 +319,7 @@ impl Driver {
                 data,
             } => {
                 self.publish_status();
-                let retrying = self.manager.is_active(&namespace);
+                let retrying = self.stack.manager().is_active(&namespace);
                 let data = data.and_then(|data| data.deserialize::<Value>().ok());
                 let error = if retrying {
                     ConnectError::Transport(message.clone())
@@ -508,37 +373,25 @@ impl Driver {
         }
     }
 
-    fn handle_command(&mut self, now: Instant, command: Command) {
+    fn handle_command(&mut self, now: Instant, command: ClientCommand) {
         match command {
-            Command::Connect {
+            ClientCommand::Connect {
                 namespace,
                 auth,
                 reply,
             } => {
                 self.known.insert(namespace.clone());
-                let already = self.manager.is_connected(&namespace);
+                let already = self.stack.manager().is_connected(&namespace);
                 // A callback is evaluated when the `CONNECT` goes out: now if the engine is open,
                 // otherwise when it opens (`refresh_auth`).
                 let deferred = matches!(auth, Auth::Callback(_))
-                    && self.manager.engine_state() != EngineState::Open;
+                    && self.stack.manager().engine_state() != EngineState::Open;
                 let result = if deferred {
-                    self.connect_manager(now, &namespace, &Auth::None)
+                    self.connect_stack(now, &namespace, &Auth::None)
                 } else {
-                    self.connect_manager(now, &namespace, &auth)
+                    self.connect_stack(now, &namespace, &auth)
                 };
                 self.auths.insert(namespace.clone(), auth);
-                if result.is_ok() {
-                    let early = self.early_emits.remove(&namespace).unwrap_or_default();
-                    for emit in early {
-                        self.emit(
-                            now,
-                            namespace.clone(),
-                            emit.payload,
-                            emit.options,
-                            emit.reply,
-                        );
-                    }
-                }
                 match (reply, result) {
                     (Some(reply), Err(error)) => {
                         let _ = reply.send(Err(error));
@@ -550,32 +403,33 @@ impl Driver {
                     (None, _) => {}
                 }
             }
-            Command::Disconnect(namespace) => {
-                self.manager.disconnect(now, &namespace);
+            ClientCommand::Disconnect(namespace) => {
+                self.stack.disconnect(now, &namespace);
                 self.fail_waiters(|waiting| *waiting == namespace, ConnectError::Closed);
             }
-            Command::Emit {
+            ClientCommand::Emit {
                 namespace,
                 payload,
                 options,
                 reply,
             } => self.emit(now, namespace, payload, options, reply),
-            Command::Ack {
+            ClientCommand::Ack {
                 namespace,
                 id,
                 payload,
             } => {
                 // An ack the socket can no longer send (it disconnected) is dropped, as in the
                 // reference client.
-                let _ = self.manager.ack(&namespace, id, payload);
+                let _ = self.stack.ack(now, &namespace, id, payload);
             }
-            Command::Close => {
-                self.manager.close(now);
+            ClientCommand::Close => {
+                self.stack.close(now);
                 self.fail_waiters(|_| true, ConnectError::Closed);
             }
         }
     }
 
+    /// Hands an emit to the stack, which buffers it until its socket is connected.
     fn emit(
         &mut self,
         now: Instant,
@@ -584,10 +438,7 @@ impl Driver {
         options: EmitOptions,
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
     ) {
-        let result = self.manager.emit(now, &namespace, payload.clone(), options);
-        if result == Err(ManagerEmitError::UnknownNamespace) {
-            return self.emit_early(namespace, payload, options, reply);
-        }
+        let result = self.stack.emit(now, &namespace, payload, options);
         match (result, reply) {
             (Ok(Some(id)), Some(reply)) => {
                 self.acks.insert((namespace, id), reply);
@@ -601,38 +452,6 @@ impl Driver {
                 let _ = reply.send(Err(AckError::Refused(error)));
             }
             (Err(error), None) => self.socket_event(&namespace, &SocketEvent::EmitRefused(error)),
-        }
-    }
-
-    /// Keeps an emit for a socket that has never connected, as its buffer would (volatile ones are
-    /// dropped, and the buffer is bounded the same way).
-    fn emit_early(
-        &mut self,
-        namespace: Namespace,
-        payload: Payload,
-        options: EmitOptions,
-        reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
-    ) {
-        let limit = self.manager.config().max_buffered_packets;
-        let early = self.early_emits.entry(namespace.clone()).or_default();
-        if options.volatile {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(AckError::Disconnected));
-            }
-        } else if early.len() >= limit {
-            let error = ManagerEmitError::BufferFull;
-            match reply {
-                Some(reply) => {
-                    let _ = reply.send(Err(AckError::Refused(error)));
-                }
-                None => self.socket_event(&namespace, &SocketEvent::EmitRefused(error)),
-            }
-        } else {
-            early.push_back(EarlyEmit {
-                payload,
-                options,
-                reply,
-            });
         }
     }
 
@@ -680,34 +499,25 @@ impl Driver {
         }
     }
 
-    fn handle_input(&mut self, now: Instant, input: Input) {
-        let engine_id = match &input {
-            Input::Poll { engine, .. }
-            | Input::Post { engine, .. }
-            | Input::WsOpened { engine }
-            | Input::WsFrame { engine, .. }
-            | Input::WsClosed { engine, .. } => *engine,
-        };
-        let engine = [&mut self.current, &mut self.retiring]
-            .into_iter()
-            .flatten()
-            .find(|engine| engine.id == engine_id);
-        let Some(engine) = engine else {
-            return;
-        };
-        let session = &mut engine.session;
-        match input {
-            Input::Poll { result, .. } => session.handle_poll_response(now, result),
-            Input::Post { result, .. } => session.handle_post_response(now, result),
-            Input::WsOpened { .. } => session.handle_ws_opened(now),
-            Input::WsFrame { frame, .. } => {
-                if engine.ws.is_some() {
-                    session.handle_ws_frame(now, frame);
+    /// Feeds a transport's report to the stack. Frames and closes of a WebSocket the task already
+    /// let go are no one's business any more.
+    fn handle_report(&mut self, now: Instant, report: TransportReport) {
+        match report {
+            TransportReport::Poll { engine, result } => {
+                self.stack.handle_poll_response(now, engine, result);
+            }
+            TransportReport::Post { engine, result } => {
+                self.stack.handle_post_response(now, engine, result);
+            }
+            TransportReport::WsOpened { engine } => self.stack.handle_ws_opened(now, engine),
+            TransportReport::WsFrame { engine, frame } => {
+                if self.websockets.contains_key(&engine) {
+                    self.stack.handle_ws_frame(now, engine, frame);
                 }
             }
-            Input::WsClosed { error, .. } => {
-                if engine.ws.take().is_some() {
-                    session.handle_ws_closed(now, error);
+            TransportReport::WsClosed { engine, error } => {
+                if self.websockets.remove(&engine).is_some() {
+                    self.stack.handle_ws_closed(now, engine, error);
                 }
             }
         }
@@ -715,14 +525,15 @@ impl Driver {
 
     /// Copies the manager's view of every known socket for the handles.
     fn publish_status(&self) {
+        let manager = self.stack.manager();
         let mut status = lock(&self.shared.status);
         for namespace in &self.known {
             status.insert(
                 namespace.clone(),
-                Status {
-                    sid: self.manager.socket_id(namespace).map(str::to_owned),
-                    connected: self.manager.is_connected(namespace),
-                    active: self.manager.is_active(namespace),
+                SocketStatus {
+                    sid: manager.socket_id(namespace).map(str::to_owned),
+                    connected: manager.is_connected(namespace),
+                    active: manager.is_active(namespace),
                 },
             );
         }
