@@ -7,7 +7,6 @@
 //! stack's next deadline.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use engineio_proto::client::TransportFailure;
@@ -21,6 +20,7 @@ use wasm_bindgen::prelude::Closure;
 
 use crate::browser;
 use crate::handle::{AckError, AckSender, ClientEvent, ConnectError, EmitError, SocketEvent};
+use crate::list_map::ListMap;
 use crate::oneshot;
 use crate::transport::{self, WebSocket};
 
@@ -84,7 +84,7 @@ type ConnectReply = oneshot::Sender<Result<(), ConnectError>>;
 /// The handlers of one namespace.
 #[derive(Default)]
 pub(crate) struct Handlers {
-    pub(crate) events: BTreeMap<String, Vec<EventHandler>>,
+    pub(crate) events: ListMap<String, Vec<EventHandler>>,
     pub(crate) any: Vec<EventHandler>,
     pub(crate) listeners: Vec<SocketListener>,
 }
@@ -95,9 +95,10 @@ struct State {
     /// The last [`Client`](crate::Client) is gone.
     closed: bool,
     websockets: Vec<WebSocket>,
-    auths: BTreeMap<Namespace, Auth>,
+    auths: ListMap<Namespace, Auth>,
     waiters: Vec<(Namespace, ConnectReply)>,
-    acks: BTreeMap<(Namespace, u64), AckReply>,
+    /// Bounded by the manager's `max_pending_acks` per namespace.
+    acks: ListMap<(Namespace, u64), AckReply>,
 }
 
 /// The timer armed for the stack's next deadline.
@@ -109,7 +110,7 @@ struct Armed {
 pub(crate) struct Driver {
     this: Weak<Driver>,
     state: RefCell<State>,
-    pub(crate) handlers: RefCell<BTreeMap<Namespace, Handlers>>,
+    pub(crate) handlers: RefCell<ListMap<Namespace, Handlers>>,
     pub(crate) client_listeners: RefCell<Vec<ClientListener>>,
     pumping: Cell<bool>,
     pub(crate) main: Namespace,
@@ -136,9 +137,9 @@ impl Driver {
                     stack: Stack::new(config, seed),
                     closed: false,
                     websockets: Vec::new(),
-                    auths: BTreeMap::new(),
+                    auths: ListMap::default(),
                     waiters: Vec::new(),
-                    acks: BTreeMap::new(),
+                    acks: ListMap::default(),
                 }),
                 handlers: RefCell::default(),
                 client_listeners: RefCell::default(),
@@ -507,7 +508,7 @@ impl Driver {
         let handlers: Vec<EventHandler> = match self.handlers.borrow().get(namespace) {
             Some(handlers) => handlers
                 .events
-                .get(&*name)
+                .get(&*name as &str)
                 .into_iter()
                 .flatten()
                 .chain(&handlers.any)

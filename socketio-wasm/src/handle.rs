@@ -281,12 +281,8 @@ impl Socket {
             Ok(())
         });
         let mut handlers = self.driver.handlers.borrow_mut();
-        let handlers = handlers.entry(self.namespace.clone()).or_default();
-        handlers
-            .events
-            .entry(event.to_owned())
-            .or_default()
-            .push(handler);
+        let handlers = handlers.entry(self.namespace.clone());
+        handlers.events.entry(event.to_owned()).push(handler);
     }
 
     /// Calls `handler` for every event from the server, with its name and raw payload (read it with
@@ -304,7 +300,6 @@ impl Socket {
             .handlers
             .borrow_mut()
             .entry(self.namespace.clone())
-            .or_default()
             .any
             .push(handler);
     }
@@ -315,7 +310,6 @@ impl Socket {
             .handlers
             .borrow_mut()
             .entry(self.namespace.clone())
-            .or_default()
             .listeners
             .push(Rc::new(listener));
     }

@@ -46,6 +46,8 @@ mod driver;
 #[cfg(target_arch = "wasm32")]
 mod handle;
 #[cfg(target_arch = "wasm32")]
+mod list_map;
+#[cfg(target_arch = "wasm32")]
 mod oneshot;
 #[cfg(target_arch = "wasm32")]
 mod transport;
