@@ -3,7 +3,9 @@
 //! The client is `socketio_proto`'s sans-IO [`Stack`](socketio_proto::client::Stack) (the
 //! Socket.IO manager and its Engine.IO sessions) driven by what a browser offers: `fetch` for
 //! long-polling, `WebSocket`, `setTimeout` and `performance.now()`, through `wasm-bindgen`. Its API
-//! has the shape of the native client's (`socketio_tokio::Client`):
+//! has the shape of the native client's (`socketio_tokio::Client`). In outline (the compiled and
+//! browser-tested version is `examples/scenarios.rs`; doctests run on the host, where the API is
+//! absent):
 //!
 //! ```ignore
 //! use socketio_wasm::Client;
