@@ -20,4 +20,5 @@ size "socketio-wasm page (JS glue)" "$page/scenarios.js"
 official=tests/interop/node_modules/socket.io-client/dist/socket.io.min.js
 if [ -f "$official" ]; then size "socket.io-client (socket.io.min.js)" "$official"; fi
 
-SOCKETIO_WASM_PAGE="$PWD/$page" cargo test -p socketio-wasm --test browser -- --ignored --nocapture
+bash socketio-wasm/build-chat.sh
+SOCKETIO_WASM_PAGE="$PWD/$page" SOCKETIO_WASM_CHAT="$PWD/target/socketio-wasm-chat" cargo test -p socketio-wasm --test browser -- --ignored --nocapture --test-threads=1

@@ -86,6 +86,100 @@ fn the_wasm_client_runs_every_scenario_in_headless_chromium() {
     println!("{}", session.log());
 }
 
+/// The chat example's `/wasm` page, whose client is this crate (`examples/chat.rs`), in the chat
+/// example's room: a member on our native client hears the browser join and speak, and the
+/// browser shows what the member says.
+#[test]
+#[ignore = "needs the chat client built and Chromium: run socketio-wasm/browser-test.sh"]
+fn the_chat_page_talks_to_the_room_through_the_wasm_client() {
+    let built = PathBuf::from(
+        std::env::var_os("SOCKETIO_WASM_CHAT")
+            .expect("SOCKETIO_WASM_CHAT: the folder of the built chat.js (see browser-test.sh)"),
+    );
+    let read = |name: &str| std::fs::read(built.join(name)).expect("the built chat client");
+    let (script, module) = (read("chat.js"), read("chat_bg.wasm"));
+    let port = free_port();
+    let _server = TestServer::serve(port, || {
+        let io = socket_io().build();
+        chat_room::install(&io);
+        Routes::new(io)
+            .page("/wasm", "text/html; charset=utf-8", CHAT_PAGE)
+            .page("/wasm/chat.js", "text/javascript", script)
+            .page("/wasm/chat_bg.wasm", "application/wasm", module)
+    });
+
+    let member = tokio::runtime::Runtime::new().expect("a runtime");
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let bob = member.block_on(async {
+        let client = socketio_tokio::Client::builder(format!("http://127.0.0.1:{port}/"))
+            .build()
+            .expect("a client");
+        let socket = client.socket();
+        let log = heard.clone();
+        socket.on("notice", move |(text,): (String,), _| {
+            log.lock().unwrap().push(text)
+        });
+        let log = heard.clone();
+        socket.on("line", move |(line,): (Value,), _| {
+            log.lock()
+                .unwrap()
+                .push(format!("{}: {}", line["from"], line["text"]));
+        });
+        client.connect().await.expect("Bob connects");
+        socket
+            .emit_with_ack("join", &("Bob",))
+            .timeout(Duration::from_secs(5))
+            .await
+            .expect("Bob joins");
+        (client, socket)
+    });
+
+    let driver = ChromeDriver::start();
+    let session = driver.new_session();
+    session.navigate(&format!("http://127.0.0.1:{port}/wasm?name=Ada"));
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{what}: heard {:?}, page {:?}\n{}",
+                heard.lock().unwrap(),
+                session.script("return document.getElementById('log').textContent;"),
+                session.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let bob_heard = |text: &str| heard.lock().unwrap().iter().any(|line| line == text);
+    wait_for("Bob hears Ada join", &|| bob_heard("Ada joined (2 here)"));
+
+    // The browser speaks through the page's form; Bob hears it.
+    session.script(
+        "const input = document.getElementById('text'); input.value = 'hello from wasm'; \
+         document.getElementById('form').requestSubmit(); return true;",
+    );
+    wait_for("Bob hears Ada", &|| {
+        bob_heard(r#""Ada": "hello from wasm""#)
+    });
+
+    // Bob speaks; the page shows it.
+    let _ = bob.1.emit("say", &("hi Ada",));
+    let page_shows = |text: &str| {
+        session
+            .script("return document.getElementById('log').textContent;")
+            .as_str()
+            .is_some_and(|log| log.contains(text))
+    };
+    wait_for("the page shows Bob's line", &|| page_shows("Bob: hi Ada"));
+    bob.0.close();
+}
+
+/// The chat example's room and its WebAssembly page, as the chat server serves them.
+#[path = "../../socketio-tokio/examples/chat/room.rs"]
+#[allow(dead_code)]
+mod chat_room;
+const CHAT_PAGE: &str = include_str!("../../socketio-tokio/examples/chat/wasm.html");
+
 // ----- the server -----
 
 /// Our tokio server on its own runtime: dropping it ends every task, so every connection closes,
@@ -96,12 +190,17 @@ struct TestServer {
 
 impl TestServer {
     fn start(page: &Path, port: u16) -> Self {
+        TestServer::serve(port, || routes(page))
+    }
+
+    /// Serves what `make` builds (inside the server's runtime) on `port`.
+    fn serve(port: u16, make: impl FnOnce() -> Routes) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("a runtime");
-        let routes = runtime.block_on(async { routes(page) });
+        let routes = runtime.block_on(async { make() });
         let server = runtime
             .block_on(HttpServer::bind(("127.0.0.1", port), routes))
             .expect("the port is free");
@@ -275,6 +374,13 @@ impl Session<'_> {
     fn navigate(&self, url: &str) {
         let path = format!("/session/{}/url", self.id);
         self.driver.call("POST", &path, Some(json!({ "url": url })));
+    }
+
+    /// The value of `script` (a function body) run in the page.
+    fn script(&self, script: &str) -> Value {
+        let path = format!("/session/{}/execute/sync", self.id);
+        let body = json!({ "script": script, "args": [] });
+        self.driver.call("POST", &path, Some(body))["value"].take()
     }
 
     /// The page's reports so far.
