@@ -930,6 +930,8 @@ fn config(operand: &[u8]) -> (ManagerConfig, u64) {
         decoder: DecoderConfig {
             max_attachments: small(u, 4, 5),
         },
+        // The model speaks protocol v5 only (no implicit `/`).
+        ..ManagerConfig::default()
     };
     let seed = u.arbitrary().unwrap_or(0);
     (config, seed)
