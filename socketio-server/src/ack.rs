@@ -1,5 +1,5 @@
 //! Acknowledgements both ways: answering the client's ([`AckSender`]) and awaiting its answer to
-//! ours ([`AckRequest`]).
+//! ours ([`EmitWithAck`]).
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -69,13 +69,13 @@ pub enum AckError {
 /// The answer to an event sent with [`Socket::emit_with_ack`]. Nothing is sent until it is
 /// awaited; set a deadline with [`timeout`](Self::timeout).
 #[must_use = "the event is sent when the request is awaited"]
-pub struct AckRequest {
+pub struct EmitWithAck {
     pub(crate) socket: Socket,
     pub(crate) args: Result<Payload, EmitError>,
     pub(crate) timeout: Option<Duration>,
 }
 
-impl AckRequest {
+impl EmitWithAck {
     /// Fails with [`AckError::Timeout`] if the client has not answered within `timeout`.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -83,12 +83,12 @@ impl AckRequest {
     }
 }
 
-impl IntoFuture for AckRequest {
+impl IntoFuture for EmitWithAck {
     type Output = Result<Payload, AckError>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let AckRequest {
+        let EmitWithAck {
             socket,
             args,
             timeout,

@@ -63,7 +63,7 @@ mod namespace;
 mod session;
 mod socket;
 
-pub use ack::{AckError, AckRequest, AckSender};
+pub use ack::{AckError, AckSender, EmitWithAck};
 pub use broadcast::BroadcastOperator;
 pub use config::SocketIoConfig;
 pub use conn::Conn;
@@ -71,7 +71,7 @@ pub use error::{ConnectError, EmitError};
 pub use handshake::Handshake;
 pub use io::{SocketIo, SocketIoBuilder};
 pub use namespace::Namespace;
-pub use socket::Socket;
+pub use socket::{Socket, Volatile};
 
 pub use socketio_proto::adapter::{Room, RoomEvent, SocketId};
 pub use socketio_proto::packet::Payload;

@@ -10,7 +10,7 @@ use socketio_proto::adapter::{BroadcastOptions, Room, SocketId};
 use socketio_proto::packet::{Encoded, Payload};
 use socketio_proto::server::{DisconnectReason, is_reserved_event};
 
-use super::ack::{AckRequest, AckSender};
+use super::ack::{AckSender, EmitWithAck};
 use super::broadcast::BroadcastOperator;
 use super::conn::Conn;
 use super::error::EmitError;
@@ -270,31 +270,23 @@ impl Socket {
     }
 
     /// Emits `event` and waits for the client's acknowledgement when the returned request is
-    /// awaited; see [`AckRequest::timeout`].
-    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckRequest {
+    /// awaited; see [`EmitWithAck::timeout`].
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> EmitWithAck {
         let args = check_event_name(event).and_then(|()| Ok(Payload::event(event, args)?));
         if let Ok(payload) = &args {
             self.notify_outgoing_payload(event, payload);
         }
-        AckRequest {
+        EmitWithAck {
             socket: self.clone(),
             args,
             timeout: None,
         }
     }
 
-    /// Emits `event` unless the client is not ready for it (its queue is not empty): the
-    /// reference's `socket.volatile.emit`. `Ok(false)` if it was dropped.
-    pub fn emit_volatile<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        args: &T,
-    ) -> Result<bool, EmitError> {
-        let encoded = self.encode(event, args)?;
-        if !self.connected() {
-            return Err(EmitError::NotConnected);
-        }
-        Ok(self.0.session.send_volatile(encoded.messages()))
+    /// The reference's `socket.volatile`: its [`emit`](Volatile::emit) is dropped when the
+    /// client is not ready for it (its queue is not empty), as on the client and in a broadcast.
+    pub fn volatile(&self) -> Volatile<'_> {
+        Volatile(self)
     }
 
     fn encode<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<Encoded, EmitError> {
@@ -455,4 +447,17 @@ fn check_event_name(event: &str) -> Result<(), EmitError> {
         return Err(EmitError::ReservedEventName(event.to_owned()));
     }
     Ok(())
+}
+
+/// A socket's volatile emits, from [`Socket::volatile`].
+#[derive(Clone, Copy, Debug)]
+pub struct Volatile<'a>(&'a Socket);
+
+impl Volatile<'_> {
+    /// Emits `event` unless the client is not ready for it. `Ok(false)` if it was dropped.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<bool, EmitError> {
+        let socket = self.0;
+        let encoded = socket.encode(event, args)?;
+        Ok(socket.0.session.send_volatile(encoded.messages()))
+    }
 }

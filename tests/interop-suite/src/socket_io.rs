@@ -227,7 +227,7 @@ pub fn server(runtime: Arc<dyn Runtime>) -> SocketIo {
         });
         socket.on("volatile-burst", |socket, (count,): (u32,), ack| {
             for i in 0..count {
-                let _ = socket.emit_volatile("volatile-news", &i);
+                let _ = socket.volatile().emit("volatile-news", &i);
             }
             ack.map(|ack| ack.send(&()));
         });
