@@ -237,9 +237,21 @@ impl ServerConnection {
     /// queues [`Event::Connected`]. The connect timeout no longer applies.
     pub fn accept(
         &mut self,
+        now: Instant,
+        namespace: &str,
+        id: SocketId,
+    ) -> Result<(), NotPending> {
+        self.accept_with_pid(now, namespace, id, None)
+    }
+
+    /// As [`accept`](Self::accept), with connection state recovery's private session id: the
+    /// reply is `CONNECT {"sid":id,"pid":pid}` (v4 has no recovery: a bare `CONNECT`).
+    pub fn accept_with_pid(
+        &mut self,
         _now: Instant,
         namespace: &str,
         id: SocketId,
+        pid: Option<&str>,
     ) -> Result<(), NotPending> {
         let slot = self
             .slots
@@ -251,7 +263,7 @@ impl ServerConnection {
         self.connect_deadline = None;
         let reply = match self.eio3_sid {
             Some(_) => None,
-            None => Some(json::connect_reply(&id)),
+            None => Some(json::connect_reply(&id, pid)),
         };
         self.push_packet(&Packet::connect(namespace.clone(), reply));
         self.push_event(Event::Connected {

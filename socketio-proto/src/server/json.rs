@@ -7,11 +7,15 @@ use engineio_proto::Utf8Bytes;
 
 use crate::packet::RawJson;
 
-/// `{"sid":"<id>"}`.
-pub(super) fn connect_reply(sid: &str) -> RawJson {
-    let mut json = String::with_capacity(sid.len() + 12);
+/// `{"sid":"<id>"}`, with `,"pid":"<pid>"` when connection state recovery is on.
+pub(super) fn connect_reply(sid: &str, pid: Option<&str>) -> RawJson {
+    let mut json = String::with_capacity(sid.len() + pid.map_or(0, str::len) + 20);
     json.push_str("{\"sid\":");
     push_string(&mut json, sid);
+    if let Some(pid) = pid {
+        json.push_str(",\"pid\":");
+        push_string(&mut json, pid);
+    }
     json.push('}');
     RawJson::from_validated(Utf8Bytes::from(json))
 }
@@ -61,7 +65,7 @@ mod tests {
     #[test]
     fn escapes_and_stays_valid_json() {
         let tricky = "q\"b\\n\nt\tc\u{1}é🚀";
-        let reply = connect_reply(tricky);
+        let reply = connect_reply(tricky, None);
         assert!(RawJson::new(String::from(reply.as_str())).is_ok());
         let value: serde_json::Value = reply.deserialize().unwrap();
         assert_eq!(value["sid"], tricky);
@@ -71,6 +75,11 @@ mod tests {
         let value: serde_json::Value = error.deserialize().unwrap();
         assert_eq!(value["message"], tricky);
         assert_eq!(value["data"]["retry"][1], 2);
+        let value: serde_json::Value = connect_reply("s", Some(tricky)).deserialize().unwrap();
+        assert_eq!(
+            (value["sid"].as_str(), value["pid"].as_str()),
+            (Some("s"), Some(tricky))
+        );
         assert_eq!(connect_error("no", None).as_str(), "{\"message\":\"no\"}");
     }
 }
