@@ -55,7 +55,7 @@ impl fmt::Debug for Auth {
 }
 
 /// Why a client could not be built.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
     /// The URL does not parse, has no host, or its path is not a namespace name.
     #[error("invalid URL")]
@@ -64,8 +64,8 @@ pub enum BuildError {
     #[error("unsupported URL scheme")]
     UnsupportedScheme,
     /// The default TLS configuration could not be made.
-    #[error("TLS configuration failed: {0}")]
-    Tls(String),
+    #[error("TLS configuration failed")]
+    Tls(#[source] super::rustls::Error),
     /// A header name or value is invalid.
     #[error("invalid header")]
     InvalidHeader,
@@ -258,9 +258,7 @@ impl<R: ClientRuntime> ClientBuilder<R> {
         let tls = if target.secure {
             let config = match self.tls {
                 Some(config) => config,
-                None => {
-                    tls::default_config().map_err(|error| BuildError::Tls(error.to_string()))?
-                }
+                None => tls::default_config().map_err(BuildError::Tls)?,
             };
             Some(futures_rustls::TlsConnector::from(config))
         } else {

@@ -10,16 +10,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use engineio_proto::Transport;
+use engineio_proto::client::CloseReason;
 use futures_channel::oneshot;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use socketio_proto::client::{DisconnectReason, EmitOptions};
+use socketio_proto::client::{DisconnectReason, EmitOptions, OpenFailure};
 use socketio_proto::packet::{Namespace, Payload};
 use socketio_proto::server::is_reserved_event;
 
 use super::ClientRuntime;
 use super::builder::{Auth, ClientBuilder};
+use super::transport::TransportError;
 use socketio_runtime::sync::lock;
 
 /// What happened to a namespace socket, for [`Socket::on_event`].
@@ -66,14 +68,19 @@ pub enum ClientEvent {
     },
     /// The session moved to WebSocket.
     Upgrade,
-    /// The session ended (`"transport close"`, `"ping timeout"`, `"forced close"`, ...).
-    Close(String),
+    /// The session ended ([`CloseReason::as_str`] gives the reference's `"transport close"`,
+    /// `"ping timeout"`, `"forced close"`, ...).
+    Close(CloseReason),
+    /// A request or the WebSocket failed, with the error underneath (the reference manager's
+    /// `error` event); a [`Close`](Self::Close) or a [`ReconnectError`](Self::ReconnectError)
+    /// usually follows.
+    Error(TransportError),
     /// Reconnection attempt `n` (from 1) starts.
     ReconnectAttempt(u32),
     /// Reconnected after `n` attempts.
     Reconnect(u32),
-    /// A reconnection attempt failed (`"timeout"`, `"transport error"`, ...).
-    ReconnectError(String),
+    /// A reconnection attempt failed: it timed out, or its session closed before opening.
+    ReconnectError(OpenFailure),
     /// The last allowed reconnection attempt failed.
     ReconnectFailed,
 }

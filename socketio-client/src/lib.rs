@@ -88,10 +88,13 @@ pub use handle::{
 };
 
 pub use engineio_proto::Transport;
+pub use engineio_proto::client::{CloseReason, TransportFailure};
 /// The TLS library, for [`ClientBuilder::tls_config`].
 pub use futures_rustls::rustls;
 pub use socketio_proto::client::DisconnectReason;
+pub use socketio_proto::client::OpenFailure;
 pub use socketio_proto::packet::Payload;
+pub use transport::TransportError;
 
 use socketio_runtime::Runtime;
 

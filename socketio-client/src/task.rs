@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use engineio_proto::client::TransportFailure;
 use engineio_proto::{Frame, Instant, Transport};
 use futures_channel::oneshot;
 use serde_json::Value;
@@ -22,7 +23,7 @@ use super::handle::{
     AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, SocketEvent,
     SocketStatus,
 };
-use super::transport::{TransportContext, TransportReport};
+use super::transport::{TransportContext, TransportError, TransportReport};
 use socketio_runtime::Clock;
 use socketio_runtime::sync::lock;
 
@@ -259,7 +260,7 @@ impl ClientTask {
             }
             EngineEvent::Closed(reason) => {
                 *lock(&self.shared.transport) = None;
-                self.client_event(&ClientEvent::Close(reason.as_str().to_owned()));
+                self.client_event(&ClientEvent::Close(reason));
             }
         }
     }
@@ -367,7 +368,7 @@ impl ClientTask {
             }
             ManagerEvent::Reconnect(n) => self.client_event(&ClientEvent::Reconnect(n)),
             ManagerEvent::ReconnectError(failure) => {
-                self.client_event(&ClientEvent::ReconnectError(failure.as_str().to_owned()));
+                self.client_event(&ClientEvent::ReconnectError(failure));
             }
             ManagerEvent::ReconnectFailed => self.client_event(&ClientEvent::ReconnectFailed),
         }
@@ -504,9 +505,11 @@ impl ClientTask {
     fn handle_report(&mut self, now: Instant, report: TransportReport) {
         match report {
             TransportReport::Poll { engine, result } => {
+                let result = result.map_err(|error| self.transport_error(error));
                 self.stack.handle_poll_response(now, engine, result);
             }
             TransportReport::Post { engine, result } => {
+                let result = result.map_err(|error| self.transport_error(error));
                 self.stack.handle_post_response(now, engine, result);
             }
             TransportReport::WsOpened { engine } => self.stack.handle_ws_opened(now, engine),
@@ -517,10 +520,19 @@ impl ClientTask {
             }
             TransportReport::WsClosed { engine, error } => {
                 if self.websockets.remove(&engine).is_some() {
-                    self.stack.handle_ws_closed(now, engine, error);
+                    let failed = error.map(|error| self.transport_error(error)).is_some();
+                    self.stack.handle_ws_closed(now, engine, failed);
                 }
             }
         }
+    }
+
+    /// Tells the application what failed underneath (the reference manager's `error` event), and
+    /// hands the protocol its view of it.
+    fn transport_error(&self, error: TransportError) -> TransportFailure {
+        let failure = error.failure();
+        self.client_event(&ClientEvent::Error(error));
+        failure
     }
 
     /// Copies the manager's view of every known socket for the handles.

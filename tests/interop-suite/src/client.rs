@@ -26,7 +26,7 @@ use socketio_client::rustls::pki_types::CertificateDer;
 use socketio_client::rustls::pki_types::pem::PemObject;
 use socketio_client::{
     AckError, AckSender, Client, ClientBuilder, ClientEvent, ClientRuntime, ConnectError,
-    DisconnectReason, EmitError, Socket, SocketEvent, Transport, rustls,
+    DisconnectReason, EmitError, Socket, SocketEvent, Transport, TransportFailure, rustls,
 };
 use socketio_runtime::Runtime;
 
@@ -900,4 +900,31 @@ async fn tls<R: ClientRuntime>(peer: Peer, certificates: &TestCertificates) {
     // Certificate verification is on by default: the test CA is not among the default roots.
     let refused = builder::<R>(peer.url("/")).connect().await.unwrap_err();
     assert_eq!(refused, ConnectError::Transport("transport error".into()));
+
+    // The refusal keeps its cause: the application hears rustls's certificate error.
+    let client = builder::<R>(peer.url("/"))
+        .reconnection(false)
+        .build()
+        .unwrap();
+    let mut engine = peer.client_events(&client);
+    let _ = client.connect().await;
+    let ClientEvent::Error(error) = engine
+        .next_matching("the transport error", |event| {
+            matches!(event, ClientEvent::Error(_))
+        })
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(error.failure(), TransportFailure::Network);
+    let cause = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .and_then(|io| io.get_ref())
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    assert!(
+        matches!(cause, Some(rustls::Error::InvalidCertificate(_))),
+        "{error}: {:?}",
+        std::error::Error::source(&error)
+    );
+    client.close();
 }
