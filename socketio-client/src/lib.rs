@@ -32,7 +32,9 @@
 //! # Usage
 //!
 //! - [`Client::builder`] takes the server URL; its path is the namespace of [`Client::socket`]
-//!   (`http://host:3000/chat` -> `/chat`). Options: auth, query, headers, transports, reconnection.
+//!   (`http://host:3000/chat` -> `/chat`). Options: auth, query, headers, transports, reconnection,
+//!   and the protocol: [`ClientBuilder::protocol`]`(`[`ProtocolVersion::V3`]`)` reaches
+//!   `socket.io@2` servers (Engine.IO 3, Socket.IO protocol v4).
 //! - [`ClientBuilder::build`] starts the client without connecting, so handlers can be registered
 //!   first; [`Socket::connect`] (or [`Client::connect`]) connects. [`ClientBuilder::connect`] does
 //!   both and waits.
@@ -87,8 +89,8 @@ pub use handle::{
     Socket, SocketEvent, Volatile,
 };
 
-pub use engineio_proto::Transport;
 pub use engineio_proto::client::{CloseReason, TransportFailure};
+pub use engineio_proto::{ProtocolVersion, Transport};
 /// The TLS library, for [`ClientBuilder::tls_config`].
 pub use futures_rustls::rustls;
 pub use socketio_proto::client::DisconnectReason;

@@ -86,10 +86,19 @@ struct BroadcastRequest {
 
 /// The server the script talks to, on `runtime`: every handler answers one step of a scenario.
 pub fn server(runtime: Arc<dyn Runtime>) -> SocketIo {
-    let config = SocketIoConfig::default()
+    server_with(runtime, config())
+}
+
+/// The settings of [`server`]: a fast heartbeat, and [`MAX_HTTP_BUFFER_SIZE`].
+pub fn config() -> SocketIoConfig {
+    SocketIoConfig::default()
         .with_ping_interval(Duration::from_millis(500))
         .with_ping_timeout(Duration::from_millis(1000))
-        .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE);
+        .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE)
+}
+
+/// [`server`]'s handlers on a server with `config`.
+pub fn server_with(runtime: Arc<dyn Runtime>, config: SocketIoConfig) -> SocketIo {
     let io = SocketIo::builder(runtime).config(config).build();
     // What sockets recorded, by socket id: shows that buffered emits arrive exactly once.
     let records: Arc<Mutex<Vec<String>>> = Arc::default();
