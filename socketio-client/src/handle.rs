@@ -146,7 +146,7 @@ pub enum ConnectError {
 }
 
 pub(crate) type EventHandler =
-    Arc<dyn Fn(&Payload, Option<AckSender>) -> Result<(), String> + Send + Sync>;
+    Arc<dyn Fn(&Socket, &Payload, Option<AckSender>) -> Result<(), String> + Send + Sync>;
 pub(crate) type SocketListener = Arc<dyn Fn(&SocketEvent) + Send + Sync>;
 pub(crate) type ClientListener = Arc<dyn Fn(&ClientEvent) + Send + Sync>;
 
@@ -255,10 +255,7 @@ impl<R: ClientRuntime> Client<R> {
 impl<R> Client<R> {
     /// The socket of the URL's namespace.
     pub fn socket(&self) -> Socket {
-        Socket {
-            namespace: self.shared.main.clone(),
-            shared: self.shared.clone(),
-        }
+        Socket::new(&self.shared, &self.shared.main)
     }
 
     /// The socket of another namespace over the same connection; [`Socket::connect`] connects it.
@@ -267,10 +264,8 @@ impl<R> Client<R> {
     /// # Errors
     /// If `namespace` is not a valid name (it must start with `/` and contain no `,`).
     pub fn of(&self, namespace: &str) -> Result<Socket, socketio_proto::packet::InvalidNamespace> {
-        Ok(Socket {
-            namespace: Namespace::new(namespace.to_owned())?,
-            shared: self.shared.clone(),
-        })
+        let namespace = Namespace::new(namespace.to_owned())?;
+        Ok(Socket::new(&self.shared, &namespace))
     }
 
     /// Connects the URL's namespace and waits for the outcome: shorthand for
@@ -312,6 +307,13 @@ impl fmt::Debug for Socket {
 }
 
 impl Socket {
+    pub(crate) fn new(shared: &Arc<ClientShared>, namespace: &Namespace) -> Self {
+        Socket {
+            namespace: namespace.clone(),
+            shared: shared.clone(),
+        }
+    }
+
     /// The namespace.
     pub fn namespace(&self) -> &str {
         self.namespace.as_str()
@@ -364,13 +366,13 @@ impl Socket {
     pub fn on<T, F>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(&Socket, T, Option<AckSender>) + Send + Sync + 'static,
     {
-        let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
+        let handler: EventHandler = Arc::new(move |socket: &Socket, payload: &Payload, ack| {
             let args = payload
                 .event_args::<T>()
                 .map_err(|error| error.to_string())?;
-            handler(args, ack);
+            handler(socket, args, ack);
             Ok(())
         });
         let mut handlers = lock(&self.shared.handlers);
@@ -382,15 +384,16 @@ impl Socket {
             .push(handler);
     }
 
-    /// Calls `handler` for every event from the server, with its name and raw payload (read it with
-    /// [`Payload::event_args`]), after the handlers registered with [`on`](Self::on).
+    /// Calls `handler` for every event from the server, before the handlers registered with
+    /// [`on`](Self::on) (as the reference's `onAny`): its name, raw payload (read it with
+    /// [`Payload::event_args`]) and the [`AckSender`] when the server asked for an answer.
     pub fn on_any<F>(&self, handler: F)
     where
-        F: Fn(&str, &Payload, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(&Socket, &str, &Payload, Option<AckSender>) + Send + Sync + 'static,
     {
-        let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
+        let handler: EventHandler = Arc::new(move |socket: &Socket, payload: &Payload, ack| {
             let name = payload.event_name().unwrap_or_default();
-            handler(&name, payload, ack);
+            handler(socket, &name, payload, ack);
             Ok(())
         });
         lock(&self.shared.handlers)
@@ -600,17 +603,16 @@ impl AckSender {
     }
 
     /// Answers with `args` (spread as for [`Socket::emit`]).
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
-        let AckSender {
-            shared,
-            namespace,
-            id,
-        } = self;
-        let payload = Payload::new(args)?;
-        shared.send(ClientCommand::Ack {
-            namespace,
-            id,
-            payload,
+    pub fn send<T: Serialize + ?Sized>(&self, args: &T) -> Result<(), EmitError> {
+        self.send_payload(Payload::new(args)?)
+    }
+
+    /// Answers with arguments already encoded as a payload (such as the event's own).
+    pub fn send_payload(&self, args: Payload) -> Result<(), EmitError> {
+        self.shared.send(ClientCommand::Ack {
+            namespace: self.namespace.clone(),
+            id: self.id,
+            payload: args,
         })
     }
 }

@@ -10,7 +10,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let client = Client::builder("http://127.0.0.1:3000/chat").build()?;
 //!     let socket = client.socket();
-//!     socket.on("news", |(text,): (String,), _ack| println!("news: {text}"));
+//!     socket.on("news", |_, (text,): (String,), _ack| println!("news: {text}"));
 //!     client.connect().await?;
 //!     let answer = socket.emit_with_ack("hello", &("world",)).timeout(Duration::from_secs(1)).await?;
 //!     println!("the server answered {}", answer.json().as_str());

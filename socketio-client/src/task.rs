@@ -20,8 +20,8 @@ use socketio_proto::packet::{Namespace, Payload, RawJson};
 
 use super::builder::Auth;
 use super::handle::{
-    AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, SocketEvent,
-    SocketStatus,
+    AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, Socket,
+    SocketEvent, SocketStatus,
 };
 use super::transport::{TransportContext, TransportError, TransportReport};
 use socketio_runtime::Clock;
@@ -551,26 +551,25 @@ impl ClientTask {
         }
     }
 
-    /// Runs the handlers of an event from the server.
+    /// Runs the handlers of an event from the server: the catch-all ones, then those of its name.
     fn deliver(&self, namespace: &Namespace, payload: &Payload, ack: Option<u64>) {
         let name = payload.event_name().unwrap_or_default();
         let handlers: Vec<_> = {
             let handlers = lock(&self.shared.handlers);
             match handlers.get(namespace) {
                 Some(handlers) => handlers
-                    .events
-                    .get(&*name)
-                    .into_iter()
-                    .flatten()
-                    .chain(&handlers.any)
+                    .any
+                    .iter()
+                    .chain(handlers.events.get(&*name).into_iter().flatten())
                     .cloned()
                     .collect(),
                 None => Vec::new(),
             }
         };
         let ack = AckSender::new(&self.shared, namespace, ack);
+        let socket = Socket::new(&self.shared, namespace);
         for handler in handlers {
-            let outcome = catch_unwind(AssertUnwindSafe(|| handler(payload, ack.clone())));
+            let outcome = catch_unwind(AssertUnwindSafe(|| handler(&socket, payload, ack.clone())));
             if let Ok(Err(error)) = outcome {
                 self.socket_event(
                     namespace,

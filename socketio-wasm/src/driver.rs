@@ -19,7 +19,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use crate::browser;
-use crate::handle::{AckError, AckSender, ClientEvent, ConnectError, EmitError, SocketEvent};
+use crate::handle::{
+    AckError, AckSender, ClientEvent, ConnectError, EmitError, Socket, SocketEvent,
+};
 use crate::list_map::ListMap;
 use crate::oneshot;
 use crate::transport::{self, WebSocket};
@@ -74,7 +76,7 @@ impl Auth {
 }
 
 pub(crate) type EventHandler =
-    Rc<dyn Fn(&Payload, Option<AckSender>) -> Result<(), serde_json::Error>>;
+    Rc<dyn Fn(&Socket, &Payload, Option<AckSender>) -> Result<(), serde_json::Error>>;
 pub(crate) type SocketListener = Rc<dyn Fn(&SocketEvent)>;
 pub(crate) type ClientListener = Rc<dyn Fn(&ClientEvent)>;
 
@@ -502,26 +504,25 @@ impl Driver {
         }
     }
 
-    /// Runs the handlers of an event from the server: those of its name, then the catch-all ones.
+    /// Runs the handlers of an event from the server: the catch-all ones, then those of its name.
     fn deliver(&self, namespace: &Namespace, payload: &Payload, ack: Option<u64>) {
         let name = payload.event_name().unwrap_or_default();
         let handlers: Vec<EventHandler> = match self.handlers.borrow().get(namespace) {
             Some(handlers) => handlers
-                .events
-                .get(&*name as &str)
-                .into_iter()
-                .flatten()
-                .chain(&handlers.any)
+                .any
+                .iter()
+                .chain(handlers.events.get(&*name as &str).into_iter().flatten())
                 .cloned()
                 .collect(),
             None => Vec::new(),
         };
-        let ack = match (ack, self.this.upgrade()) {
-            (Some(id), Some(driver)) => Some(AckSender::new(driver, namespace.clone(), id)),
-            _ => None,
+        let Some(driver) = self.this.upgrade() else {
+            return;
         };
+        let ack = ack.map(|id| AckSender::new(driver.clone(), namespace.clone(), id));
+        let socket = Socket::new(driver, namespace.clone());
         for handler in handlers {
-            if let Err(error) = handler(payload, ack.clone()) {
+            if let Err(error) = handler(&socket, payload, ack.clone()) {
                 let event = SocketEvent::InvalidArgs {
                     event: name.clone().into_owned(),
                     error: Rc::new(error),

@@ -281,7 +281,7 @@ impl Peer {
     /// The first argument of each `event` from the server.
     pub(crate) fn events(&self, socket: &Socket, event: &str) -> Heard<Value> {
         let (sender, heard) = self.listener();
-        socket.on(event, move |(first,): (Value,), _ack| {
+        socket.on(event, move |_, (first,): (Value,), _ack| {
             let _ = sender.unbounded_send(first);
         });
         heard
@@ -395,19 +395,25 @@ async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transpor
     let socket = client.socket();
     // Registered before connecting: the server emits "welcome" as soon as it accepts.
     let mut welcome = peer.events(&socket, "welcome");
+    // A listener answers through the socket it is given, as on the server.
+    socket.on("welcome", |socket, _: Value, _ack| {
+        socket
+            .emit("echo", &(1, "two", json!({ "three": 3 })))
+            .unwrap();
+    });
     let (echoed, mut echo) = peer.listener();
-    socket.on("echo", move |args: (u32, String, Value), _ack| {
+    socket.on("echo", move |_, args: (u32, String, Value), _ack| {
         let _ = echoed.unbounded_send(args);
     });
     let mut answers = peer.events(&socket, "answer");
     // A handler whose types do not fit is skipped, and the mismatch reported.
-    socket.on("echo", |_: (String,), _ack| {
+    socket.on("echo", |_, _: (String,), _ack| {
         panic!("a number is not a String")
     });
     let mut lifecycle = peer.socket_events(&socket);
     socket.on(
         "question",
-        |(a, b, c): (u32, String, Value), ack: Option<AckSender>| {
+        |_, (a, b, c): (u32, String, Value), ack: Option<AckSender>| {
             let ack = ack.expect("the server asked for an ack");
             ack.send(&(a + 1, format!("{b}!"), c)).unwrap();
         },
@@ -424,9 +430,6 @@ async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transpor
     assert_eq!(welcome["header"], "hv");
     assert_eq!(welcome["transport"], expected, "{welcome}");
 
-    socket
-        .emit("echo", &(1, "two", json!({ "three": 3 })))
-        .unwrap();
     let (one, two, three) = echo.next("echo").await;
     assert_eq!(
         (one, two.as_str(), three),
@@ -573,7 +576,7 @@ async fn binary<R: ClientRuntime>(peer: Peer, transport: Transport) {
         .unwrap();
     let socket = client.socket();
     let (sender, mut back) = peer.listener();
-    socket.on_any(move |name, payload, _ack| {
+    socket.on_any(move |_, name, payload, _ack| {
         if name == "binary-back" {
             let (value,): (Value,) = payload.event_args().unwrap();
             let bytes = payload.attachment(&value["data"][0]).cloned();

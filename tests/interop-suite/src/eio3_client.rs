@@ -120,16 +120,16 @@ async fn events_acks_binary<R: ClientRuntime>(peer: Peer, transport: Transport) 
     let socket = client.socket();
     let mut welcome = peer.events(&socket, "welcome");
     let (echoed, mut echo) = peer.listener();
-    socket.on("echo", move |args: (u32, String, Value), _ack| {
+    socket.on("echo", move |_, args: (u32, String, Value), _ack| {
         let _ = echoed.unbounded_send(args);
     });
     let mut answers = peer.events(&socket, "answer");
-    socket.on("question", |(a, b, c): (u32, String, Value), ack| {
+    socket.on("question", |_, (a, b, c): (u32, String, Value), ack| {
         let ack = ack.expect("the server asked for an ack");
         ack.send(&(a + 1, format!("{b}!"), c)).unwrap();
     });
     let (sender, mut binary_back) = peer.listener();
-    socket.on_any(move |name, payload, _ack| {
+    socket.on_any(move |_, name, payload, _ack| {
         if name == "binary-back" {
             let (value,): (Value,) = payload.event_args().unwrap();
             let bytes = payload.attachment(&value["data"][0]).cloned();

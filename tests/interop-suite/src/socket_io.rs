@@ -105,6 +105,12 @@ pub fn server_with(runtime: Arc<dyn Runtime>, config: SocketIoConfig) -> SocketI
 
     let broadcaster = io.clone();
     io.on_connection(move |socket| {
+        // The catch-all listener answers the one event that has no listener of its own.
+        socket.on_any(|_, name, args, ack| {
+            if let (Some(ack), "any-ask") = (ack, name) {
+                let _ = ack.send_payload(args.clone());
+            }
+        });
         socket.on("auth", |socket, (): (), ack| {
             if let Some(ack) = ack {
                 let _ = ack.send(&socket.handshake().auth);
@@ -292,6 +298,7 @@ fn transports(r: &Value) {
         assert_eq!(basics["auth"], json!([{ "token": "main-token" }]));
         assert_eq!(basics["echo"], json!([1, "two", { "three": [3] }]));
         assert_eq!(basics["messageBack"], json!(["hello", 42]));
+        assert_eq!(basics["anyAck"], json!(["any-ask", 7]), "{transport}");
         assert_eq!(basics["serverAck"], json!([["1-two", "answer"]]));
         assert_eq!(basics["serverAckTimeout"], json!(["timeout"]));
         assert_eq!(basics["clientAckTimeout"], "operation has timed out");
