@@ -878,7 +878,7 @@ impl Harness {
                     // the model unable to tell whether that event came before or after the answer.
                     return;
                 }
-                let result = self.conn.ack(now, &ns, id, payload.clone());
+                let result = self.conn.ack(&ns, id, payload.clone());
                 if !connected {
                     assert_eq!(result, Err(AckError::NotConnected));
                 } else if owed_here || self.drained {
@@ -899,7 +899,7 @@ impl Harness {
                     if let Some(socket) = self.live_socket(&ns).cloned() {
                         self.sockets.get_mut(&socket).unwrap().owed.remove(&id);
                     }
-                    let again = self.conn.ack(now, &ns, id, payload);
+                    let again = self.conn.ack(&ns, id, payload);
                     assert_eq!(again, Err(AckError::NotOwed), "ack {id} answered twice");
                 }
             }

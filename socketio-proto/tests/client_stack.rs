@@ -187,15 +187,9 @@ fn handshake_over_polling_then_upgrade_then_events_and_acks_both_ways_with_binar
         server_args.event_args::<(String, Bytes)>().unwrap(),
         ("file".to_owned(), blob)
     );
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(
-            now,
-            "/",
-            server_ack.unwrap(),
-            Payload::new(&"stored").unwrap(),
-        )
+        .ack("/", server_ack.unwrap(), Payload::new(&"stored").unwrap())
         .unwrap();
 
     // Server to client, with an ack and an attachment; the client answers it.
@@ -318,10 +312,9 @@ fn emits_before_a_namespace_connects_wait_and_go_out_in_order_after_its_connect(
             _ => None,
         })
         .unwrap();
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(now, "/chat", server_ack, Payload::new(&()).unwrap())
+        .ack("/chat", server_ack, Payload::new(&()).unwrap())
         .unwrap();
     world.run_for(Duration::from_millis(100));
     assert!(

@@ -448,11 +448,10 @@ fn exchange_events_and_acks(world: &mut World, client: ClientId, namespace: &str
     );
     assert_eq!(args.attachments().len(), 4);
     let server_ack = server_ack.expect("the client asked for an ack");
-    let now = world.now();
     let reply = Payload::new(&("stored", round, Bytes::from_static(b"\xde\xad"))).unwrap();
     world
         .connection(&sid)
-        .ack(now, namespace, server_ack, reply)
+        .ack(namespace, server_ack, reply)
         .unwrap();
 
     let (id, args) = next_client_event(world, client, |event| match event {
@@ -791,10 +790,9 @@ fn client_ack_timeout_expires_and_a_late_ack_is_ignored() {
         })
     );
 
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(now, "/chat", server_ack, Payload::new(&"late").unwrap())
+        .ack("/chat", server_ack, Payload::new(&"late").unwrap())
         .unwrap();
     world.run_for(Duration::from_secs(1));
     assert!(
@@ -1244,10 +1242,9 @@ fn ping_timeout_then_reconnection(engine: ClientConfig, transport: Transport) {
         ]
     );
     // The buffered emit's ack works on the new session.
-    let now = world.now();
     world
         .connection(&second_sid)
-        .ack(now, "/chat", ack_on_server, Payload::new(&"got 4").unwrap())
+        .ack("/chat", ack_on_server, Payload::new(&"got 4").unwrap())
         .unwrap();
     world.run_for(Duration::from_secs(1));
     let acks: Vec<_> = client_events(&world, client)

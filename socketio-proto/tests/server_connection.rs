@@ -439,27 +439,23 @@ fn an_incoming_ack_id_is_answered_exactly_once() {
     ));
     assert_eq!(conn.owed_ack_count("/admin"), 1);
 
-    conn.ack(at(1), "/admin", 7, ack_args(&("answer", 2)))
-        .unwrap();
+    conn.ack("/admin", 7, ack_args(&("answer", 2))).unwrap();
     assert_eq!(drain(&mut conn), [send_text("3/admin,7[\"answer\",2]")]);
     assert_eq!(conn.owed_ack_count("/admin"), 0);
     assert_eq!(
-        conn.ack(at(2), "/admin", 7, ack_args(&("again",))),
+        conn.ack("/admin", 7, ack_args(&("again",))),
         Err(AckError::NotOwed)
     );
+    assert_eq!(conn.ack("/admin", 8, ack_args(&())), Err(AckError::NotOwed));
     assert_eq!(
-        conn.ack(at(2), "/admin", 8, ack_args(&())),
-        Err(AckError::NotOwed)
-    );
-    assert_eq!(
-        conn.ack(at(2), "/other", 7, ack_args(&())),
+        conn.ack("/other", 7, ack_args(&())),
         Err(AckError::NotConnected)
     );
     assert!(drain(&mut conn).is_empty());
 
     // A binary answer is a BINARY_ACK followed by its attachment.
     feed(&mut conn, at(3), text("2/admin,9[\"photo\"]"));
-    conn.ack(at(4), "/admin", 9, ack_args(&(Bytes::from_static(b"jpg"),)))
+    conn.ack("/admin", 9, ack_args(&(Bytes::from_static(b"jpg"),)))
         .unwrap();
     assert_eq!(
         drain(&mut conn),
@@ -475,10 +471,7 @@ fn owed_acks_are_forgotten_when_the_socket_leaves() {
     let mut conn = connected(&[("/", 1)]);
     feed(&mut conn, at(0), text("23[\"q\"]"));
     feed(&mut conn, at(0), text("1"));
-    assert_eq!(
-        conn.ack(at(0), "/", 3, ack_args(&())),
-        Err(AckError::NotConnected)
-    );
+    assert_eq!(conn.ack("/", 3, ack_args(&())), Err(AckError::NotConnected));
     assert!(drain(&mut conn).is_empty());
 }
 
@@ -1023,7 +1016,7 @@ fn queued_messages_are_bounded_for_application_sends_only() {
     let encoded = Encoded::event(&ns("/"), "e", &(), None).unwrap();
     assert_eq!(conn.send_encoded("/", &encoded), Err(full));
     assert_eq!(
-        conn.ack(at(0), "/", 5, ack_args(&())),
+        conn.ack("/", 5, ack_args(&())),
         Err(AckError::QueueFull { limit: 3 })
     );
     assert_eq!(conn.owed_ack_count("/"), 1, "a refused ack stays owed");
@@ -1043,7 +1036,7 @@ fn queued_messages_are_bounded_for_application_sends_only() {
     );
 
     conn.emit("/", two_messages).unwrap();
-    conn.ack(at(0), "/", 5, ack_args(&())).unwrap();
+    conn.ack("/", 5, ack_args(&())).unwrap();
     assert_eq!(drain(&mut conn).len(), 3);
 }
 
@@ -1570,7 +1563,7 @@ fn run(ops: Vec<Op>) {
                         id = ids[id as usize % ids.len()];
                     }
                 }
-                let result = conn.ack(now, NAMESPACES[ns], id, ack_args(&("r",)));
+                let result = conn.ack(NAMESPACES[ns], id, ack_args(&("r",)));
                 match (&socket, result) {
                     (None, result) => assert_eq!(result, Err(AckError::NotConnected)),
                     (Some(socket), Ok(())) => {

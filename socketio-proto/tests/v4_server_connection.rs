@@ -196,7 +196,7 @@ fn events_acks_and_binary_as_in_v5() {
         (r#"["tellme"]"#, Some(1), &id)
     );
     let answer = Payload::new(&(Bytes::from_static(&[1, 2, 3]),)).unwrap();
-    conn.ack(at(3), "/admin", 1, answer).unwrap();
+    conn.ack("/admin", 1, answer).unwrap();
     assert_eq!(
         drain(&mut conn),
         [

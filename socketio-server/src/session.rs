@@ -331,7 +331,7 @@ impl SocketIoSession {
                 args,
             } => {
                 // A second answer, or one for a socket gone, is ignored as in the reference.
-                let _ = self.machine.ack(now, &namespace, id, args);
+                let _ = self.machine.ack(&namespace, id, args);
             }
             Command::Admit { namespace, verdict } => self.admit(now, &namespace, verdict),
             Command::Disconnect { namespace } => {

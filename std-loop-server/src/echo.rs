@@ -113,13 +113,11 @@ impl Echo {
             }
             ("message-with-ack", Some(id)) => {
                 let answer = with_name(&args, None);
-                report(answer.map(|answer| connection.ack(now, namespace, id, answer)));
+                report(answer.map(|answer| connection.ack(namespace, id, answer)));
             }
             ("auth", Some(id)) => {
                 let auth = self.auth_of(namespace);
-                report(
-                    Payload::new(&(auth,)).map(|answer| connection.ack(now, namespace, id, answer)),
-                );
+                report(Payload::new(&(auth,)).map(|answer| connection.ack(namespace, id, answer)));
             }
             ("server-ask", _) => {
                 let question = Payload::event("question", &(1, "two"));

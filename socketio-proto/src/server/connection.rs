@@ -336,13 +336,7 @@ impl ServerConnection {
 
     /// Answers the client's event `id` (from [`Event::Event`]`::ack`) with `args` (from
     /// [`Payload::new`]). Each id can be answered once.
-    pub fn ack(
-        &mut self,
-        _now: Instant,
-        namespace: &str,
-        id: u64,
-        args: Payload,
-    ) -> Result<(), AckError> {
+    pub fn ack(&mut self, namespace: &str, id: u64, args: Payload) -> Result<(), AckError> {
         let index = self
             .connected_index(namespace)
             .ok_or(AckError::NotConnected)?;
