@@ -87,7 +87,7 @@ pub mod version;
 
 pub use bytes::Bytes;
 pub use error::{DecodeError, ErrorCode, RequestError};
-pub use handshake::Handshake;
+pub use handshake::SessionParams;
 pub use packet::{Frame, FramedText, Message, Packet};
 pub use time::Instant;
 pub use transport::{Transport, Transports};

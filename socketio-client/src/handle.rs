@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketio_proto::client::{DisconnectReason, EmitOptions, OpenFailure};
-use socketio_proto::packet::{Namespace, Payload};
+use socketio_proto::packet::{NamespaceName, Payload};
 use socketio_proto::server::is_reserved_event;
 
 use super::ClientRuntime;
@@ -153,19 +153,19 @@ pub(crate) type ClientListener = Arc<dyn Fn(&ClientEvent) + Send + Sync>;
 /// The application's commands to the client's task.
 pub(crate) enum ClientCommand {
     Connect {
-        namespace: Namespace,
+        namespace: NamespaceName,
         auth: Auth,
         reply: Option<oneshot::Sender<Result<(), ConnectError>>>,
     },
-    Disconnect(Namespace),
+    Disconnect(NamespaceName),
     Emit {
-        namespace: Namespace,
+        namespace: NamespaceName,
         payload: Payload,
         options: EmitOptions,
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
     },
     Ack {
-        namespace: Namespace,
+        namespace: NamespaceName,
         id: u64,
         payload: Payload,
     },
@@ -191,11 +191,11 @@ pub(crate) struct SocketHandlers {
 /// while a handler runs.
 pub(crate) struct ClientShared {
     pub(crate) commands: async_channel::Sender<ClientCommand>,
-    pub(crate) main: Namespace,
+    pub(crate) main: NamespaceName,
     pub(crate) auth: Auth,
-    pub(crate) handlers: Mutex<HashMap<Namespace, SocketHandlers>>,
+    pub(crate) handlers: Mutex<HashMap<NamespaceName, SocketHandlers>>,
     pub(crate) client_listeners: Mutex<Vec<ClientListener>>,
-    pub(crate) status: Mutex<HashMap<Namespace, SocketStatus>>,
+    pub(crate) status: Mutex<HashMap<NamespaceName, SocketStatus>>,
     pub(crate) transport: Mutex<Option<Transport>>,
 }
 
@@ -264,7 +264,7 @@ impl<R> Client<R> {
     /// # Errors
     /// If `namespace` is not a valid name (it must start with `/` and contain no `,`).
     pub fn of(&self, namespace: &str) -> Result<Socket, socketio_proto::packet::InvalidNamespace> {
-        let namespace = Namespace::new(namespace.to_owned())?;
+        let namespace = NamespaceName::new(namespace.to_owned())?;
         Ok(Socket::new(&self.shared, &namespace))
     }
 
@@ -294,7 +294,7 @@ impl<R> Client<R> {
 /// One namespace of a [`Client`]: its handlers, emits and state. Cheap to clone.
 #[derive(Clone)]
 pub struct Socket {
-    namespace: Namespace,
+    namespace: NamespaceName,
     shared: Arc<ClientShared>,
 }
 
@@ -307,7 +307,7 @@ impl fmt::Debug for Socket {
 }
 
 impl Socket {
-    pub(crate) fn new(shared: &Arc<ClientShared>, namespace: &Namespace) -> Self {
+    pub(crate) fn new(shared: &Arc<ClientShared>, namespace: &NamespaceName) -> Self {
         Socket {
             namespace: namespace.clone(),
             shared: shared.clone(),
@@ -576,7 +576,7 @@ impl Future for Connecting {
 #[derive(Clone)]
 pub struct AckSender {
     shared: Arc<ClientShared>,
-    namespace: Namespace,
+    namespace: NamespaceName,
     id: u64,
 }
 
@@ -592,7 +592,7 @@ impl fmt::Debug for AckSender {
 impl AckSender {
     pub(crate) fn new(
         shared: &Arc<ClientShared>,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: Option<u64>,
     ) -> Option<Self> {
         Some(AckSender {

@@ -16,7 +16,7 @@ use futures_channel::oneshot;
 use serde_json::Value;
 use socketio_proto::client::stack::{EngineEvent, EngineId, Output, Stack, StackConfig};
 use socketio_proto::client::{EmitOptions, EngineState, Event as ManagerEvent};
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 
 use super::builder::Auth;
 use super::handle::{
@@ -56,10 +56,10 @@ pub(crate) struct ClientTask {
     shutdown: async_channel::Receiver<()>,
     /// The writer queue of each session's open WebSocket.
     websockets: HashMap<EngineId, async_channel::Sender<Frame>>,
-    auths: HashMap<Namespace, Auth>,
-    known: HashSet<Namespace>,
-    connect_waiters: Vec<(Namespace, oneshot::Sender<Result<(), ConnectError>>)>,
-    acks: HashMap<(Namespace, u64), oneshot::Sender<Result<Payload, AckError>>>,
+    auths: HashMap<NamespaceName, Auth>,
+    known: HashSet<NamespaceName>,
+    connect_waiters: Vec<(NamespaceName, oneshot::Sender<Result<(), ConnectError>>)>,
+    acks: HashMap<(NamespaceName, u64), oneshot::Sender<Result<Payload, AckError>>>,
     /// When the task gives up waiting for the sessions to finish closing, once shutting down.
     shutdown_deadline: Option<Instant>,
 }
@@ -267,7 +267,7 @@ impl ClientTask {
 
     /// Auth callbacks are evaluated again for every connection.
     fn refresh_auth(&mut self, now: Instant) {
-        let callbacks: Vec<(Namespace, Auth)> = self
+        let callbacks: Vec<(NamespaceName, Auth)> = self
             .auths
             .iter()
             .filter(|(namespace, auth)| {
@@ -292,7 +292,7 @@ impl ClientTask {
     fn connect_stack(
         &mut self,
         now: Instant,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         auth: &Auth,
     ) -> Result<(), ConnectError> {
         let auth = match auth.evaluate() {
@@ -434,7 +434,7 @@ impl ClientTask {
     fn emit(
         &mut self,
         now: Instant,
-        namespace: Namespace,
+        namespace: NamespaceName,
         payload: Payload,
         options: EmitOptions,
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
@@ -456,7 +456,12 @@ impl ClientTask {
         }
     }
 
-    fn resolve_ack(&mut self, namespace: Namespace, id: u64, result: Result<Payload, AckError>) {
+    fn resolve_ack(
+        &mut self,
+        namespace: NamespaceName,
+        id: u64,
+        result: Result<Payload, AckError>,
+    ) {
         if let Some(reply) = self.acks.remove(&(namespace, id)) {
             let _ = reply.send(result);
         }
@@ -464,7 +469,7 @@ impl ClientTask {
 
     fn add_waiter(
         &mut self,
-        namespace: Namespace,
+        namespace: NamespaceName,
         reply: oneshot::Sender<Result<(), ConnectError>>,
     ) {
         if self.connect_waiters.len() >= MAX_CONNECT_WAITERS {
@@ -478,7 +483,7 @@ impl ClientTask {
         self.connect_waiters.push((namespace, reply));
     }
 
-    fn resolve_waiters(&mut self, namespace: &Namespace, result: Result<(), ConnectError>) {
+    fn resolve_waiters(&mut self, namespace: &NamespaceName, result: Result<(), ConnectError>) {
         let waiters = std::mem::take(&mut self.connect_waiters);
         for (waiting, reply) in waiters {
             if waiting == *namespace {
@@ -489,7 +494,7 @@ impl ClientTask {
         }
     }
 
-    fn fail_waiters(&mut self, matches: impl Fn(&Namespace) -> bool, error: ConnectError) {
+    fn fail_waiters(&mut self, matches: impl Fn(&NamespaceName) -> bool, error: ConnectError) {
         let waiters = std::mem::take(&mut self.connect_waiters);
         for (waiting, reply) in waiters {
             if matches(&waiting) {
@@ -552,7 +557,7 @@ impl ClientTask {
     }
 
     /// Runs the handlers of an event from the server: the catch-all ones, then those of its name.
-    fn deliver(&self, namespace: &Namespace, payload: &Payload, ack: Option<u64>) {
+    fn deliver(&self, namespace: &NamespaceName, payload: &Payload, ack: Option<u64>) {
         let name = payload.event_name().unwrap_or_default();
         let handlers: Vec<_> = {
             let handlers = lock(&self.shared.handlers);
@@ -582,7 +587,7 @@ impl ClientTask {
         }
     }
 
-    fn socket_event(&self, namespace: &Namespace, event: &SocketEvent) {
+    fn socket_event(&self, namespace: &NamespaceName, event: &SocketEvent) {
         let listeners: Vec<_> = lock(&self.shared.handlers)
             .get(namespace)
             .map(|handlers| handlers.listeners.clone())

@@ -15,7 +15,7 @@ use engineio_proto::{Instant, Transport, Transports};
 use serde_json::{Value, json};
 use socketio_proto::client::stack::{EngineEvent, EngineId, Output, Stack, StackConfig};
 use socketio_proto::client::{self as sio_client, DisconnectReason, EmitError, EmitOptions};
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use socketio_proto::server::{self as sio_server, ServerConnectionConfig};
 
 use support::{ClientId, Side, World};
@@ -39,8 +39,8 @@ fn polling_only() -> ClientConfig {
     }
 }
 
-fn ns(name: &'static str) -> Namespace {
-    Namespace::from_static(name)
+fn ns(name: &'static str) -> NamespaceName {
+    NamespaceName::from_static(name)
 }
 
 /// Connects each namespace of a stack client and runs until all are connected; returns the server

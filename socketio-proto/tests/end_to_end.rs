@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketio_proto::adapter::{BroadcastOptions, SocketId};
 use socketio_proto::client::{self as sio_client, EmitOptions, ManagerConfig};
-use socketio_proto::packet::{Encoded, Namespace, Payload, RawJson};
+use socketio_proto::packet::{Encoded, NamespaceName, Payload, RawJson};
 use socketio_proto::server::{self as sio_server, ServerConnectionConfig};
 
 use support::{Admission, ClientId, Side, World};
@@ -1484,7 +1484,7 @@ fn broadcasts_to_room_selections_reach_exactly_the_selected_clients() {
         .to("red")
         .to("blue")
         .except("muted");
-    let main = Namespace::new("/").unwrap();
+    let main = NamespaceName::new("/").unwrap();
     for n in 0..3u32 {
         let attachment = (n == 1).then(|| Bytes::from_static(b"\x00\x01news"));
         let encoded = Encoded::event(&main, "news", &(n, attachment), None).unwrap();
@@ -1522,7 +1522,7 @@ fn broadcasts_to_room_selections_reach_exactly_the_selected_clients() {
         std::slice::from_ref(&idb)
     );
     // Everyone on /chat (only b and d there, d still connected on /chat).
-    let chat = Namespace::new("/chat").unwrap();
+    let chat = NamespaceName::new("/chat").unwrap();
     let encoded = Encoded::event(&chat, "news", &(4, None::<Bytes>), None).unwrap();
     assert_eq!(
         world

@@ -11,7 +11,7 @@ use engineio_proto::{Instant, Message};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use socketio_proto::adapter::{Rooms, SocketId};
-use socketio_proto::packet::{DecoderConfig, Encoded, Namespace, Payload, RawJson};
+use socketio_proto::packet::{DecoderConfig, Encoded, NamespaceName, Payload, RawJson};
 use socketio_proto::server::{
     AckError, DisconnectReason, EmitError, Event, NotConnected, NotPending, Output,
     RESERVED_EVENTS, SOCKET_ID_RANDOM_BYTES, ServerConnection, ServerConnectionConfig,
@@ -24,8 +24,8 @@ fn at(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 fn sid(seed: u8) -> SocketId {
@@ -1100,7 +1100,7 @@ fn send_encoded_hands_over_the_shared_bytes() {
 
 #[test]
 fn events_keep_the_namespace_rooms_in_step() {
-    fn apply(outputs: Vec<Output>, rooms: &mut HashMap<Namespace, Rooms>) {
+    fn apply(outputs: Vec<Output>, rooms: &mut HashMap<NamespaceName, Rooms>) {
         for output in outputs {
             match output {
                 Output::Event(Event::Connected { namespace, socket }) => {
@@ -1123,7 +1123,7 @@ fn events_keep_the_namespace_rooms_in_step() {
             }
         }
     }
-    let mut rooms: HashMap<Namespace, Rooms> = HashMap::new();
+    let mut rooms: HashMap<NamespaceName, Rooms> = HashMap::new();
     let mut conn = new_conn();
     for (namespace, packet, seed) in [("/", "0", 1), ("/a", "0/a,", 2)] {
         feed(&mut conn, at(0), text(packet));

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use engineio_proto::server::CloseReason;
 use engineio_proto::{Instant, Message, ProtocolVersion};
 use futures_channel::oneshot;
-use socketio_proto::packet::{Namespace as NamespaceName, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use socketio_proto::server::{
     DisconnectReason, Event, Output, SOCKET_ID_RANDOM_BYTES, ServerConnection,
 };

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketio_proto::client::{DisconnectReason, EmitOptions, OpenFailure};
-use socketio_proto::packet::{EncodeError, InvalidNamespace, Namespace, Payload, RawJson};
+use socketio_proto::packet::{EncodeError, InvalidNamespace, NamespaceName, Payload, RawJson};
 
 use crate::builder::ClientBuilder;
 use crate::driver::{Auth, Driver, EventHandler};
@@ -179,7 +179,7 @@ impl Client {
     /// # Errors
     /// If `namespace` is not a valid name (it must start with `/` and contain no `,`).
     pub fn of(&self, namespace: &str) -> Result<Socket, InvalidNamespace> {
-        let namespace = Namespace::new(namespace.to_owned())?;
+        let namespace = NamespaceName::new(namespace.to_owned())?;
         Ok(Socket::new(self.driver.clone(), namespace))
     }
 
@@ -211,7 +211,7 @@ impl Client {
 /// One namespace of a [`Client`]: its handlers, emits and state. Cheap to clone.
 #[derive(Clone)]
 pub struct Socket {
-    namespace: Namespace,
+    namespace: NamespaceName,
     driver: Rc<Driver>,
 }
 
@@ -224,7 +224,7 @@ impl fmt::Debug for Socket {
 }
 
 impl Socket {
-    pub(crate) fn new(driver: Rc<Driver>, namespace: Namespace) -> Self {
+    pub(crate) fn new(driver: Rc<Driver>, namespace: NamespaceName) -> Self {
         Socket { namespace, driver }
     }
 
@@ -474,7 +474,7 @@ impl Future for Connecting {
 #[derive(Clone)]
 pub struct AckSender {
     driver: Rc<Driver>,
-    namespace: Namespace,
+    namespace: NamespaceName,
     id: u64,
 }
 
@@ -488,7 +488,7 @@ impl fmt::Debug for AckSender {
 }
 
 impl AckSender {
-    pub(crate) fn new(driver: Rc<Driver>, namespace: Namespace, id: u64) -> Self {
+    pub(crate) fn new(driver: Rc<Driver>, namespace: NamespaceName, id: u64) -> Self {
         AckSender {
             driver,
             namespace,
