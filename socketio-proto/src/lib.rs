@@ -7,5 +7,6 @@ extern crate alloc;
 pub mod adapter;
 pub mod client;
 pub mod packet;
+pub mod parser;
 pub mod server;
 pub mod v4;
