@@ -10,6 +10,8 @@
 mod walk;
 
 use alloc::borrow::Cow;
+#[cfg(test)]
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -310,6 +312,16 @@ struct Fields {
 }
 
 fn decode(message: &Bytes, config: &MsgpackConfig) -> Result<MsgpackPacket, MsgpackError> {
+    read_packet(message, config).map_err(|error| match error {
+        // The walk counts the packet map as a level; the limit is stated for `data`.
+        MsgpackError::TooDeep { .. } => MsgpackError::TooDeep {
+            limit: config.max_depth,
+        },
+        error => error,
+    })
+}
+
+fn read_packet(message: &Bytes, config: &MsgpackConfig) -> Result<MsgpackPacket, MsgpackError> {
     if message.len() > config.max_message_bytes {
         return Err(MsgpackError::TooLarge {
             limit: config.max_message_bytes,
@@ -458,4 +470,189 @@ fn event_name(data: &[u8], max_depth: usize) -> Option<Range<usize>> {
     core::str::from_utf8(name).ok()?;
     let end = walker.pos;
     Some(end - name.len()..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_bytes(bytes: &[u8]) -> Result<MsgpackPacket, MsgpackError> {
+        decode(&Bytes::copy_from_slice(bytes), &MsgpackConfig::default())
+    }
+
+    /// `{type: 2, data: <data>, nsp: "/"}` with `data` given as raw MessagePack.
+    fn event_with_data(data: &[u8]) -> Vec<u8> {
+        let mut out = alloc::vec![0x83, 0xa4];
+        out.extend_from_slice(b"type");
+        out.extend_from_slice(&[0x02, 0xa4]);
+        out.extend_from_slice(b"data");
+        out.extend_from_slice(data);
+        out.extend_from_slice(&[0xa3, b'n', b's', b'p', 0xa1, b'/']);
+        out
+    }
+
+    #[test]
+    fn hostile_lengths_are_truncated_not_allocated() {
+        // An array announcing 2^32-1 elements, a string announcing 4 GB, a map announcing 65535 entries.
+        for data in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
+            &[0x91, 0xdb, 0xff, 0xff, 0xff, 0xff],
+            &[0x91, 0xde, 0xff, 0xff],
+            &[0x91, 0xc6, 0xff, 0xff, 0xff, 0xff, 0x00],
+            &[0x91, 0xc9, 0xff, 0xff, 0xff, 0xff, 0x00],
+        ] {
+            let message = event_with_data(data);
+            // The trailing `nsp` entry is swallowed as elements, then the input ends.
+            assert_eq!(
+                decode_bytes(&message),
+                Err(MsgpackError::Truncated),
+                "{data:x?}"
+            );
+        }
+        assert_eq!(
+            decode_bytes(&[0xdf, 0xff, 0xff, 0xff, 0xff]),
+            Err(MsgpackError::Truncated)
+        );
+        assert_eq!(decode_bytes(&[]), Err(MsgpackError::Truncated));
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused() {
+        let config = MsgpackConfig::default();
+        let mut data = alloc::vec![0x92, 0xa1, b'e'];
+        data.extend(core::iter::repeat_n(0x91, config.max_depth));
+        data.push(0x01);
+        assert_eq!(
+            decode_bytes(&event_with_data(&data)),
+            Err(MsgpackError::TooDeep {
+                limit: config.max_depth
+            })
+        );
+        // One level less (the name's array is a level) is accepted and readable.
+        let mut data = alloc::vec![0x92, 0xa1, b'e'];
+        data.extend(core::iter::repeat_n(0x91, config.max_depth - 1));
+        data.push(0x01);
+        let packet = decode_bytes(&event_with_data(&data)).unwrap();
+        assert_eq!(packet.event_name().as_deref(), Some("e"));
+        assert!(packet.data::<serde::de::IgnoredAny>().is_ok());
+    }
+
+    #[test]
+    fn oversized_messages_are_refused_before_reading() {
+        let config = MsgpackConfig {
+            max_message_bytes: 8,
+            ..MsgpackConfig::default()
+        };
+        let message = Bytes::from(event_with_data(&[0x91, 0xa1, b'e']));
+        assert_eq!(
+            decode(&message, &config),
+            Err(MsgpackError::TooLarge { limit: 8 })
+        );
+    }
+
+    #[test]
+    fn malformed_packets_have_their_own_errors() {
+        let cases: [(&[u8], MsgpackError); 11] = [
+            (&[0x92, 0x02, 0xa1, b'/'], MsgpackError::NotAMap),
+            (&[0x81, 0x01, 0x02], MsgpackError::NotAMap),
+            (
+                &[0x81, 0xa3, b'n', b's', b'p', 0xa1, b'/'],
+                MsgpackError::InvalidType,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x05, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+                ],
+                MsgpackError::InvalidType,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0xff, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+                ],
+                MsgpackError::InvalidType,
+            ),
+            (
+                &[0x81, 0xa4, b't', b'y', b'p', b'e', 0x01],
+                MsgpackError::InvalidNamespace,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x01, 0xa3, b'n', b's', b'p', 0xa1, b'x',
+                ],
+                MsgpackError::InvalidNamespace,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x01, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+                    0x00,
+                ],
+                MsgpackError::TrailingBytes,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x01, 0xa3, b'n', b's', b'p', 0xc1,
+                ],
+                MsgpackError::ReservedMarker,
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x01, 0xa3, b'n', b's', b'p', 0xd4, 0x05,
+                    0x00,
+                ],
+                MsgpackError::UnsupportedExtension(5),
+            ),
+            (
+                &[
+                    0x82, 0xa4, b't', b'y', b'p', b'e', 0x03, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+                ],
+                MsgpackError::InvalidPayload,
+            ),
+        ];
+        for (message, error) in cases {
+            assert_eq!(decode_bytes(message), Err(error), "{message:x?}");
+        }
+        // Events need an array starting with a UTF-8 string name.
+        for data in [
+            &[0x90][..],
+            &[0x91, 0x01],
+            &[0x81, 0x01, 0x01],
+            &[0x91, 0xa1, 0xff],
+        ] {
+            assert_eq!(
+                decode_bytes(&event_with_data(data)),
+                Err(MsgpackError::InvalidPayload),
+                "{data:x?}"
+            );
+        }
+        // An ack without id.
+        let mut ack = event_with_data(&[0x90]);
+        ack[6] = 0x03;
+        assert_eq!(decode_bytes(&ack), Err(MsgpackError::MissingAckId));
+        // Text is never a MessagePack packet.
+        let mut decoder = MsgpackParser::default().decoder();
+        assert_eq!(
+            decoder.decode(Message::Text("42[\"e\"]".into())),
+            Err(MsgpackError::TextMessage)
+        );
+    }
+
+    #[test]
+    fn events_round_trip_with_native_binary() {
+        let parser = MsgpackParser::default();
+        let ns = Namespace::new("/a").unwrap();
+        let blob = Bytes::from_static(b"\x00\xff");
+        let encoded = parser
+            .encode_event(&ns, "ev", &("x", &blob, [1u8, 2]), Some(u64::MAX))
+            .unwrap();
+        let mut decoder = parser.decoder();
+        let message = encoded.messages().next().unwrap();
+        let packet = decoder.decode(message).unwrap().unwrap();
+        assert_eq!(packet.ack_id(), Some(u64::MAX));
+        assert_eq!(packet.event_name().as_deref(), Some("ev"));
+        let (text, bytes, pair): (String, Bytes, [u8; 2]) = packet.event_args().unwrap();
+        assert_eq!((text.as_str(), bytes, pair), ("x", blob, [1, 2]));
+        // `()` arguments read from any event.
+        packet.event_args::<()>().unwrap();
+        assert!(packet.data::<(String, u8)>().is_err());
+    }
 }
