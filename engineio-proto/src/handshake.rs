@@ -15,7 +15,7 @@ use crate::version::ProtocolVersion;
 /// `{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Handshake {
+pub struct SessionParams {
     /// The session id.
     pub sid: String,
     /// Transports the client may upgrade to (names; unknown ones are kept and ignored).
@@ -33,7 +33,7 @@ pub struct Handshake {
 /// The revision 3 `open` packet's fields.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct HandshakeV3<'a> {
+struct SessionParamsV3<'a> {
     sid: &'a str,
     upgrades: &'a [String],
     ping_interval: u64,
@@ -44,7 +44,7 @@ fn default_max_payload() -> u64 {
     1_000_000
 }
 
-impl Handshake {
+impl SessionParams {
     /// Whether the server offers an upgrade to `transport`.
     pub fn offers_upgrade(&self, transport: Transport) -> bool {
         self.upgrades.iter().any(|name| name == transport.as_str())
@@ -72,7 +72,7 @@ impl Handshake {
         match version {
             ProtocolVersion::V4 => self.to_packet(),
             ProtocolVersion::V3 => {
-                let json = serde_json::to_string(&HandshakeV3 {
+                let json = serde_json::to_string(&SessionParamsV3 {
                     sid: &self.sid,
                     upgrades: &self.upgrades,
                     ping_interval: self.ping_interval,
@@ -85,7 +85,7 @@ impl Handshake {
     }
 
     /// Parses the data of an `open` packet.
-    pub fn parse(json: &str) -> Result<Handshake, DecodeError> {
+    pub fn parse(json: &str) -> Result<SessionParams, DecodeError> {
         serde_json::from_str(json).map_err(|_| DecodeError::InvalidHandshake)
     }
 }
@@ -98,10 +98,10 @@ mod tests {
     #[test]
     fn round_trips_the_spec_example() {
         let json = r#"{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
-        let handshake = Handshake::parse(json).unwrap();
+        let handshake = SessionParams::parse(json).unwrap();
         assert_eq!(
             handshake,
-            Handshake {
+            SessionParams {
                 sid: "lv_VI97HAXpY6yYWAAAC".into(),
                 upgrades: vec!["websocket".into()],
                 ping_interval: 25000,
@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn revision_3_announces_no_max_payload() {
         let json = r#"{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}"#;
-        let handshake = Handshake::parse(json).unwrap();
+        let handshake = SessionParams::parse(json).unwrap();
         assert_eq!(handshake.max_payload, 1_000_000);
         assert_eq!(
             handshake.to_packet_for(ProtocolVersion::V3),
@@ -133,9 +133,12 @@ mod tests {
 
     #[test]
     fn rejects_malformed_json() {
-        assert_eq!(Handshake::parse("{}"), Err(DecodeError::InvalidHandshake));
         assert_eq!(
-            Handshake::parse(r#"{"sid":1}"#),
+            SessionParams::parse("{}"),
+            Err(DecodeError::InvalidHandshake)
+        );
+        assert_eq!(
+            SessionParams::parse(r#"{"sid":1}"#),
             Err(DecodeError::InvalidHandshake)
         );
     }

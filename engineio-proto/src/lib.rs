@@ -28,8 +28,8 @@
 //! leads to happens at one instant), even where the code does not read it yet, so that a later
 //! timer needs no change of signature; the composed client `Stack` takes it in every call. The
 //! calls that only queue a message on one machine take none: `ServerSession::send` /
-//! `send_framed`, `ClientSession::send`, `ServerConnection::emit` / `send_encoded` and
-//! `Manager::ack` (`ServerConnection::ack` still takes one; it is to lose it). Queries take none.
+//! `send_framed`, `ClientSession::send`, `ServerConnection::emit` / `ack` / `send_encoded` and
+//! `Manager::ack`. Queries take none.
 //! Constructors take their configuration; those of machines that start a timer when made (the
 //! server session's heartbeat, the server connection's connect timeout) also take `now` first, the
 //! others take it in their first command (`start`, `connect`). Nothing random is drawn here: ids
@@ -87,7 +87,7 @@ pub mod version;
 
 pub use bytes::Bytes;
 pub use error::{DecodeError, ErrorCode, RequestError};
-pub use handshake::Handshake;
+pub use handshake::SessionParams;
 pub use packet::{Frame, FramedText, Message, Packet};
 pub use time::Instant;
 pub use transport::{Transport, Transports};

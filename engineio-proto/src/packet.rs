@@ -45,7 +45,7 @@ impl Message {
 /// One Engine.IO packet.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Packet {
-    /// `0`: the handshake, sent by the server; carries the JSON of [`crate::Handshake`].
+    /// `0`: the handshake, sent by the server; carries the JSON of [`crate::SessionParams`].
     Open(Utf8Bytes),
     /// `1`: the transport is closing.
     Close,

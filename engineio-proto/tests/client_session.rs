@@ -4,7 +4,7 @@ use engineio_proto::client::{
     ClientConfig, ClientSession, CloseReason, Event, Output, SendError, TransportFailure,
 };
 use engineio_proto::{
-    Bytes, DecodeError, Frame, Handshake, Instant, Message, Transport, Transports, Utf8Bytes,
+    Bytes, DecodeError, Frame, Instant, Message, SessionParams, Transport, Transports, Utf8Bytes,
 };
 
 const SID: &str = "lv_VI97HAXpY6yYWAAAC";
@@ -62,8 +62,8 @@ fn closed(reason: CloseReason) -> Output {
     event(Event::Closed(reason))
 }
 
-fn handshake(upgrades: &[&str]) -> Handshake {
-    Handshake {
+fn handshake(upgrades: &[&str]) -> SessionParams {
+    SessionParams {
         sid: SID.into(),
         upgrades: upgrades.iter().map(|name| (*name).into()).collect(),
         ping_interval: 300,

@@ -7,7 +7,7 @@ use engineio_proto::server::{
     ServerSession, route_request,
 };
 use engineio_proto::{
-    Bytes, ErrorCode, Frame, FramedText, Handshake, Instant, Message, RequestError, Transport,
+    Bytes, ErrorCode, Frame, FramedText, Instant, Message, RequestError, SessionParams, Transport,
     Transports, Utf8Bytes,
 };
 
@@ -50,14 +50,14 @@ fn post(session: &mut ServerSession, now: Instant, payload: &[u8]) -> Result<(),
     session.handle_post_end(now)
 }
 
-fn open_handshake(output: &Output) -> Handshake {
+fn open_handshake(output: &Output) -> SessionParams {
     let data = match output {
         Output::PollResponse(payload) => std::str::from_utf8(payload).unwrap().to_string(),
         Output::WsFrame(Frame::Text(frame)) => frame.to_string(),
         other => panic!("not an open packet: {other:?}"),
     };
     let json = data.strip_prefix('0').expect("an open packet");
-    Handshake::parse(json).unwrap()
+    SessionParams::parse(json).unwrap()
 }
 
 /// A polling session whose handshake GET was answered at time 0.
@@ -121,7 +121,7 @@ fn handshake_carries_the_configured_values() {
     let handshake = open_handshake(&drain(&mut session)[0]);
     assert_eq!(
         handshake,
-        Handshake {
+        SessionParams {
             sid: "abc".into(),
             upgrades: vec!["websocket".into()],
             ping_interval: 1500,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 
 use engineio_proto::server::{CloseReason, SendError, ServerSession};
-use engineio_proto::{FramedText, Instant, Message, Transport};
+use engineio_proto::{FramedText, Instant, Message, ProtocolVersion, Transport};
 
 use crate::outbox::{Outbox, Outgoing, Refused};
 
@@ -29,7 +29,7 @@ pub trait Application: Send + Sync + 'static {
 pub struct HandshakeRequest {
     /// The request URI (path and query).
     pub uri: http::Uri,
-    /// The request headers, shared with every socket's `Handshake` (Socket.IO server)
+    /// The request headers, shared with every socket's `SessionParams` (Socket.IO server)
     /// (an idle connection should hold one copy).
     pub headers: Arc<http::HeaderMap>,
     /// The client's address, when the server knows it (see [`PeerAddr`]).
@@ -121,6 +121,12 @@ impl SessionContext<'_> {
     /// The transport the session uses now.
     pub fn transport(&self) -> Transport {
         self.session.transport()
+    }
+
+    /// The Engine.IO revision the session speaks: 4, or 3 for a `socket.io-client` 1 or 2 on a
+    /// server with [`allow_eio3`](engineio_proto::server::ServerConfig::allow_eio3).
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.session.protocol_version()
     }
 
     /// The time of the input being handled.

@@ -101,6 +101,15 @@ impl EngineConfig {
         self
     }
 
+    /// Lets Engine.IO revision 3 clients (`EIO=3`: `socket.io-client` 1 and 2, engine.io-client 3)
+    /// open sessions, as the reference's `allowEIO3` (default off: their handshake gets 400 with
+    /// code 5, unsupported protocol version). Sets [`ServerConfig::allow_eio3`] of
+    /// [`EngineConfig::server`].
+    pub fn with_allow_eio3(mut self, allow: bool) -> Self {
+        self.server = self.server.with_allow_eio3(allow);
+        self
+    }
+
     /// Sets [`EngineConfig::input_queue`] (at least 1).
     pub fn with_input_queue(mut self, input_queue: usize) -> Self {
         self.input_queue = input_queue.max(1);

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use engineio_proto::server::{Method, Query, Route, route_request};
+use engineio_proto::server::{ClientProtocol, Method, Query, Route, route_request};
 use engineio_proto::{ErrorCode, RequestError, Transport};
 use http::request::Parts;
 use http::{HeaderMap, Request, Response};
@@ -275,9 +275,14 @@ impl Engine {
                 ));
             }
         }
+        // Routing checked `EIO` (revision 3 only with `allow_eio3`).
+        let protocol = query.client_protocol().unwrap_or(ClientProtocol::V4);
         let sid = match route {
             Route::Handshake { transport } => {
-                return self.handshake(parts, transport).await.map(|r| (r, true));
+                return self
+                    .handshake(parts, transport, protocol)
+                    .await
+                    .map(|r| (r, true));
             }
             Route::Session { sid, .. } => sid.to_owned(),
         };
@@ -290,7 +295,9 @@ impl Engine {
             (Transport::Polling, _) => {
                 return Err(Refusal::new(ErrorCode::BadRequest, ErrorContext::Session));
             }
-            (Transport::WebSocket, _) => websocket::upgrade_session(&sid, &inbox, parts).await?,
+            (Transport::WebSocket, _) => {
+                websocket::upgrade_session(&sid, &inbox, parts, protocol).await?
+            }
         };
         Ok((response, false))
     }
@@ -299,6 +306,7 @@ impl Engine {
         &self,
         parts: &mut Parts,
         transport: Transport,
+        protocol: ClientProtocol,
     ) -> Result<Response<ResponseBody>, Refusal> {
         let shared = &self.shared;
         if let Some(allow) = &shared.hooks.allow_request {
@@ -315,9 +323,10 @@ impl Engine {
         };
         match transport {
             Transport::Polling => {
-                polling::handshake(shared, sid, HandshakeRequest::from_parts(parts)).await
+                let request = HandshakeRequest::from_parts(parts);
+                polling::handshake(shared, sid, request, protocol).await
             }
-            Transport::WebSocket => websocket::handshake(shared, sid, parts),
+            Transport::WebSocket => websocket::handshake(shared, sid, parts, protocol),
         }
     }
 

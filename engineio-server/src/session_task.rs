@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use bytes::Bytes;
-use engineio_proto::server::{CloseReason, Event, Output, PostError, ServerSession};
+use engineio_proto::server::{
+    ClientProtocol, CloseReason, Event, Output, PostError, ServerSession,
+};
 use engineio_proto::{ErrorCode, Frame, Instant, RequestError};
 use futures_channel::oneshot;
 use futures_util::FutureExt;
@@ -40,8 +42,9 @@ pub(crate) enum SessionInput {
     /// The POST's connection failed before its body ended.
     PostAborted,
     /// A WebSocket upgrade request for this session (the probe of a polling session): the
-    /// connection hyper hands over once the answer is not `Refused` and the `101` is sent.
-    Upgrade(WsUpgrade, oneshot::Sender<UpgradeAnswer>),
+    /// connection hyper hands over once the answer is not `Refused` and the `101` is sent, and the
+    /// protocol its request gives (revision, `b64`).
+    Upgrade(WsUpgrade, ClientProtocol, oneshot::Sender<UpgradeAnswer>),
 }
 
 /// What a session makes of a WebSocket for its sid.
@@ -345,8 +348,8 @@ impl SessionTask {
                 let _ = reply.send(self.session.handle_post_end(now));
             }
             SessionInput::PostAborted => self.session.handle_post_aborted(now),
-            SessionInput::Upgrade(upgrade, reply) => {
-                let answer = match self.session.handle_upgrade_request(now) {
+            SessionInput::Upgrade(upgrade, protocol, reply) => {
+                let answer = match self.session.handle_upgrade_request_with(now, protocol) {
                     Ok(()) => {
                         self.attach_socket(upgrade);
                         UpgradeAnswer::Probe
@@ -477,12 +480,13 @@ impl SessionTask {
 
 impl SessionTask {
     /// Creates session `sid`, registers it in the table and returns its task's state, not yet
-    /// running (attach the first transport, then [`spawn`](Self::spawn) it). `None` if the sid is
-    /// taken.
+    /// running (attach the first transport, then [`spawn`](Self::spawn) it), speaking the revision
+    /// the handshake request gave. `None` if the sid is taken.
     pub(crate) fn open(
         shared: &Arc<EngineState>,
         sid: String,
         transport: engineio_proto::Transport,
+        protocol: ClientProtocol,
     ) -> Option<SessionTask> {
         let sid: Arc<str> = sid.into();
         let inbox = Arc::new(Inbox::new(shared.config.input_queue));
@@ -490,7 +494,13 @@ impl SessionTask {
             return None;
         }
         let now = shared.clock.now();
-        let session = ServerSession::new(now, sid.to_string(), transport, shared.config.server);
+        let session = ServerSession::with_protocol(
+            now,
+            sid.to_string(),
+            transport,
+            shared.config.server,
+            protocol,
+        );
         let handle = SessionHandle {
             sid,
             outbox: Arc::new(Outbox::new(shared.config.outbox_limit)),

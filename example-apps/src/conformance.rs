@@ -3,8 +3,11 @@
 //! the suites' settings (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 bytes,
 //! connectTimeout 1000 ms, CORS for any origin).
 //!
-//! A runtime's example serves [`routes`] with its `Server`.
+//! A runtime's example serves [`routes_with`] with its `Server`, with the [`Options`] of the
+//! environment: `ALLOW_EIO3=1` also lets Engine.IO revision 3 clients (`socket.io-client` 1 and 2)
+//! in, on both paths.
 
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +33,35 @@ pub const MAX_PAYLOAD: usize = 1_000_000;
 /// The suites' Socket.IO `connectTimeout`.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// What the conformance server may change beyond the suites' settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Let Engine.IO revision 3 clients in (`allowEIO3`), on both paths. Default: off.
+    pub allow_eio3: bool,
+}
+
+impl Options {
+    /// The options from the environment: `ALLOW_EIO3` set to `1` or `true` (unset, empty, `0` or
+    /// `false`: off; anything else is an error).
+    pub fn from_env() -> io::Result<Options> {
+        let allow_eio3 = match std::env::var("ALLOW_EIO3") {
+            Err(std::env::VarError::NotPresent) => false,
+            Ok(value) => match value.as_str() {
+                "1" | "true" => true,
+                "" | "0" | "false" => false,
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("ALLOW_EIO3={value:?}: expected 1, true, 0 or false"),
+                    ));
+                }
+            },
+            Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
+        };
+        Ok(Options { allow_eio3 })
+    }
+}
+
 /// The suites' Engine.IO settings.
 pub fn engine_io_config() -> ServerConfig {
     ServerConfig::default()
@@ -40,10 +72,16 @@ pub fn engine_io_config() -> ServerConfig {
 
 /// The Engine.IO echo on `/engine.io/`.
 pub fn engine_io(runtime: Arc<dyn Runtime>) -> Engine {
+    engine_io_with(runtime, Options::default())
+}
+
+/// The Engine.IO echo on `/engine.io/`, with `options`.
+pub fn engine_io_with(runtime: Arc<dyn Runtime>, options: Options) -> Engine {
+    let server = engine_io_config().with_allow_eio3(options.allow_eio3);
     Engine::builder(runtime, EchoApp)
         .config(
             EngineConfig::default()
-                .with_server(engine_io_config())
+                .with_server(server)
                 .with_cors_any_origin(),
         )
         .build()
@@ -61,9 +99,13 @@ pub fn socket_io_config() -> SocketIoConfig {
 
 /// The Socket.IO echo with the suites' settings: [`install`] on a fresh server.
 pub fn socket_io(runtime: Arc<dyn Runtime>) -> SocketIo {
-    let io = SocketIo::builder(runtime)
-        .config(socket_io_config())
-        .build();
+    socket_io_with(runtime, Options::default())
+}
+
+/// The Socket.IO echo with the suites' settings and `options`.
+pub fn socket_io_with(runtime: Arc<dyn Runtime>, options: Options) -> SocketIo {
+    let config = socket_io_config().with_allow_eio3(options.allow_eio3);
+    let io = SocketIo::builder(runtime).config(config).build();
     install(&io);
     io
 }
@@ -102,12 +144,22 @@ pub fn install_echo(namespace: &Namespace) {
 /// Both servers of the suites, sharing one port: requests under `/engine.io/` go to the Engine.IO
 /// echo, those under `/socket.io/` to the Socket.IO echo. Serve it with a runtime's `HttpServer::bind`.
 pub fn routes(runtime: Arc<dyn Runtime>) -> Routes {
-    Routes::new(engine_io(runtime.clone())).engine(socket_io(runtime))
+    routes_with(runtime, Options::default())
+}
+
+/// Both servers of the suites as [`routes`] gives them, with `options` on both paths.
+pub fn routes_with(runtime: Arc<dyn Runtime>, options: Options) -> Routes {
+    Routes::new(engine_io_with(runtime.clone(), options)).engine(socket_io_with(runtime, options))
 }
 
 /// What a running conformance server prints.
-pub fn banner(local_addr: std::net::SocketAddr) -> String {
+pub fn banner(local_addr: std::net::SocketAddr, options: Options) -> String {
+    let eio3 = if options.allow_eio3 {
+        " (Engine.IO v3 clients allowed)"
+    } else {
+        ""
+    };
     format!(
-        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo on http://{local_addr}/socket.io/"
+        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo on http://{local_addr}/socket.io/{eio3}"
     )
 }

@@ -42,7 +42,7 @@ use socketio_proto::client::{
     AckError, EmitError, EmitOptions, EngineState, Event, InvalidAuth, Manager, ManagerConfig,
     Output,
 };
-use socketio_proto::packet::{Decoder, DecoderConfig, Namespace, PacketKind, Payload, RawJson};
+use socketio_proto::packet::{Decoder, DecoderConfig, NamespaceName, PacketKind, Payload, RawJson};
 
 /// Auth objects `connect` is given, and whether each is a JSON object.
 const AUTHS: [(Option<&str>, bool); 7] = [
@@ -205,7 +205,7 @@ impl Harness {
         }
     }
 
-    fn on_sent(&mut self, namespace: Namespace, kind: PacketKind) {
+    fn on_sent(&mut self, namespace: NamespaceName, kind: PacketKind) {
         let ns = namespace.as_str();
         match kind {
             PacketKind::Connect(auth) => {
@@ -590,7 +590,7 @@ impl Harness {
                 let engine = self.engine;
                 let reconnecting = self.manager.is_reconnecting();
                 let auth = auth.map(|auth| RawJson::new(auth).unwrap());
-                let result = self.manager.connect(now, Namespace::new(ns).unwrap(), auth);
+                let result = self.manager.connect(now, NamespaceName::new(ns).unwrap(), auth);
                 if object {
                     assert_eq!(result, Ok(()));
                     self.created.insert(ns);

@@ -40,7 +40,7 @@ use engineio_proto::{Instant, Message};
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::adapter::{Room, Rooms, SocketId};
 use socketio_proto::packet::{
-    Decoder, DecoderConfig, Namespace, Packet, PacketKind, Payload, RawJson,
+    Decoder, DecoderConfig, NamespaceName, Packet, PacketKind, Payload, RawJson,
 };
 use socketio_proto::server::{
     AckError, DisconnectReason, EmitError, Event, NotConnected, NotPending, Output,
@@ -79,13 +79,13 @@ enum Life {
 /// A packet the commands queued, in the order they must be sent.
 #[derive(Debug, PartialEq, Eq)]
 enum Sent {
-    /// Namespace and reply.
+    /// NamespaceName and reply.
     Connect(String, String),
     ConnectError(String),
     Disconnect(String),
-    /// Namespace, JSON, ack id.
+    /// NamespaceName, JSON, ack id.
     Event(String, String, Option<u64>),
-    /// Namespace, id, JSON.
+    /// NamespaceName, id, JSON.
     Ack(String, u64, String),
 }
 
@@ -340,7 +340,7 @@ impl Harness {
         }
     }
 
-    fn socket_mut(&mut self, id: &SocketId, namespace: &Namespace) -> &mut SocketState {
+    fn socket_mut(&mut self, id: &SocketId, namespace: &NamespaceName) -> &mut SocketState {
         let socket = self
             .sockets
             .get_mut(id)
@@ -878,7 +878,7 @@ impl Harness {
                     // the model unable to tell whether that event came before or after the answer.
                     return;
                 }
-                let result = self.conn.ack(now, &ns, id, payload.clone());
+                let result = self.conn.ack(&ns, id, payload.clone());
                 if !connected {
                     assert_eq!(result, Err(AckError::NotConnected));
                 } else if owed_here || self.drained {
@@ -899,7 +899,7 @@ impl Harness {
                     if let Some(socket) = self.live_socket(&ns).cloned() {
                         self.sockets.get_mut(&socket).unwrap().owed.remove(&id);
                     }
-                    let again = self.conn.ack(now, &ns, id, payload);
+                    let again = self.conn.ack(&ns, id, payload);
                     assert_eq!(again, Err(AckError::NotOwed), "ack {id} answered twice");
                 }
             }
@@ -910,7 +910,7 @@ impl Harness {
                 if name.is_none_or(is_reserved) {
                     return;
                 }
-                let namespace = Namespace::new(ns.clone()).unwrap();
+                let namespace = NamespaceName::new(ns.clone()).unwrap();
                 let json = payload.json().to_string();
                 let encoded = Packet::event(namespace, payload, None).encode();
                 let messages = 1 + encoded.attachments.len();

@@ -5,11 +5,13 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use engineio_proto::{Transport, Transports};
+use engineio_proto::{ProtocolVersion, Transport, Transports};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 use socketio_proto::client::stack::StackConfig;
+use socketio_proto::packet::RawJson;
+use socketio_proto::v4;
 
 use super::handle::{Client, ClientShared, ConnectError, Lifeline};
 use super::task::ClientTask;
@@ -55,7 +57,7 @@ impl fmt::Debug for Auth {
 }
 
 /// Why a client could not be built.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
     /// The URL does not parse, has no host, or its path is not a namespace name.
     #[error("invalid URL")]
@@ -64,8 +66,8 @@ pub enum BuildError {
     #[error("unsupported URL scheme")]
     UnsupportedScheme,
     /// The default TLS configuration could not be made.
-    #[error("TLS configuration failed: {0}")]
-    Tls(String),
+    #[error("TLS configuration failed")]
+    Tls(#[source] super::rustls::Error),
     /// A header name or value is invalid.
     #[error("invalid header")]
     InvalidHeader,
@@ -171,6 +173,24 @@ impl<R: ClientRuntime> ClientBuilder<R> {
         self
     }
 
+    /// The protocol to speak: [`ProtocolVersion::V4`] (Engine.IO 4, Socket.IO 5: servers of
+    /// Socket.IO 3 and later; the default), or [`ProtocolVersion::V3`] (Engine.IO 3, Socket.IO 4:
+    /// `socket.io@2` and `socket.io@1` servers, which refuse revision 4 clients).
+    ///
+    /// With revision 3 everything works as with 4 (transports, upgrade, events, acks, binary,
+    /// namespaces, reconnection), with the old protocol's differences: the client sends the
+    /// heartbeat pings; the connection to `/` is made by the server when the engine opens; socket
+    /// ids are the server's engine session id (`/ns#<sid>` outside `/`); the
+    /// [`auth`](Self::auth) travels as query parameters (strings as they are, other values as
+    /// JSON text): in every Engine.IO request's query, which is `/`'s auth, and in each other
+    /// namespace's `CONNECT`. The engine requests' copy is taken when the client is built, so an
+    /// [`auth_with`](Self::auth_with) callback reaches `/` with its first value only.
+    pub fn protocol(mut self, protocol: ProtocolVersion) -> Self {
+        self.config.engine.protocol = protocol;
+        self.config.manager.protocol = protocol;
+        self
+    }
+
     /// Whether to upgrade from polling to WebSocket. Default: `true`.
     pub fn upgrade(mut self, upgrade: bool) -> Self {
         self.config.engine.upgrade = upgrade;
@@ -258,9 +278,7 @@ impl<R: ClientRuntime> ClientBuilder<R> {
         let tls = if target.secure {
             let config = match self.tls {
                 Some(config) => config,
-                None => {
-                    tls::default_config().map_err(|error| BuildError::Tls(error.to_string()))?
-                }
+                None => tls::default_config().map_err(BuildError::Tls)?,
             };
             Some(futures_rustls::TlsConnector::from(config))
         } else {
@@ -275,6 +293,20 @@ impl<R: ClientRuntime> ClientBuilder<R> {
         let mut query = target.query.clone();
         for (key, value) in &self.query {
             url::push_query_pair(&mut query, key, value);
+        }
+        if self.config.engine.protocol == ProtocolVersion::V3 {
+            // Socket.IO v4 reads the auth of `/` from the Engine.IO request's query.
+            let auth_query = auth
+                .evaluate()
+                .and_then(|auth| RawJson::from_serialize(&auth).ok())
+                .map(|auth| v4::query_from_auth(&auth))
+                .unwrap_or_default();
+            if !auth_query.is_empty() {
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query.push_str(&auth_query);
+            }
         }
 
         let runtime = R::runtime();

@@ -10,16 +10,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use engineio_proto::Transport;
+use engineio_proto::client::CloseReason;
 use futures_channel::oneshot;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use socketio_proto::client::{DisconnectReason, EmitOptions};
-use socketio_proto::packet::{Namespace, Payload};
+use socketio_proto::client::{DisconnectReason, EmitOptions, OpenFailure};
+use socketio_proto::packet::{NamespaceName, Payload};
 use socketio_proto::server::is_reserved_event;
 
 use super::ClientRuntime;
 use super::builder::{Auth, ClientBuilder};
+use super::transport::TransportError;
 use socketio_runtime::sync::lock;
 
 /// What happened to a namespace socket, for [`Socket::on_event`].
@@ -66,14 +68,19 @@ pub enum ClientEvent {
     },
     /// The session moved to WebSocket.
     Upgrade,
-    /// The session ended (`"transport close"`, `"ping timeout"`, `"forced close"`, ...).
-    Close(String),
+    /// The session ended ([`CloseReason::as_str`] gives the reference's `"transport close"`,
+    /// `"ping timeout"`, `"forced close"`, ...).
+    Close(CloseReason),
+    /// A request or the WebSocket failed, with the error underneath (the reference manager's
+    /// `error` event); a [`Close`](Self::Close) or a [`ReconnectError`](Self::ReconnectError)
+    /// usually follows.
+    Error(TransportError),
     /// Reconnection attempt `n` (from 1) starts.
     ReconnectAttempt(u32),
     /// Reconnected after `n` attempts.
     Reconnect(u32),
-    /// A reconnection attempt failed (`"timeout"`, `"transport error"`, ...).
-    ReconnectError(String),
+    /// A reconnection attempt failed: it timed out, or its session closed before opening.
+    ReconnectError(OpenFailure),
     /// The last allowed reconnection attempt failed.
     ReconnectFailed,
 }
@@ -139,26 +146,26 @@ pub enum ConnectError {
 }
 
 pub(crate) type EventHandler =
-    Arc<dyn Fn(&Payload, Option<AckSender>) -> Result<(), String> + Send + Sync>;
+    Arc<dyn Fn(&Socket, &Payload, Option<AckSender>) -> Result<(), String> + Send + Sync>;
 pub(crate) type SocketListener = Arc<dyn Fn(&SocketEvent) + Send + Sync>;
 pub(crate) type ClientListener = Arc<dyn Fn(&ClientEvent) + Send + Sync>;
 
 /// The application's commands to the client's task.
 pub(crate) enum ClientCommand {
     Connect {
-        namespace: Namespace,
+        namespace: NamespaceName,
         auth: Auth,
         reply: Option<oneshot::Sender<Result<(), ConnectError>>>,
     },
-    Disconnect(Namespace),
+    Disconnect(NamespaceName),
     Emit {
-        namespace: Namespace,
+        namespace: NamespaceName,
         payload: Payload,
         options: EmitOptions,
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
     },
     Ack {
-        namespace: Namespace,
+        namespace: NamespaceName,
         id: u64,
         payload: Payload,
     },
@@ -184,11 +191,11 @@ pub(crate) struct SocketHandlers {
 /// while a handler runs.
 pub(crate) struct ClientShared {
     pub(crate) commands: async_channel::Sender<ClientCommand>,
-    pub(crate) main: Namespace,
+    pub(crate) main: NamespaceName,
     pub(crate) auth: Auth,
-    pub(crate) handlers: Mutex<HashMap<Namespace, SocketHandlers>>,
+    pub(crate) handlers: Mutex<HashMap<NamespaceName, SocketHandlers>>,
     pub(crate) client_listeners: Mutex<Vec<ClientListener>>,
-    pub(crate) status: Mutex<HashMap<Namespace, SocketStatus>>,
+    pub(crate) status: Mutex<HashMap<NamespaceName, SocketStatus>>,
     pub(crate) transport: Mutex<Option<Transport>>,
 }
 
@@ -248,10 +255,7 @@ impl<R: ClientRuntime> Client<R> {
 impl<R> Client<R> {
     /// The socket of the URL's namespace.
     pub fn socket(&self) -> Socket {
-        Socket {
-            namespace: self.shared.main.clone(),
-            shared: self.shared.clone(),
-        }
+        Socket::new(&self.shared, &self.shared.main)
     }
 
     /// The socket of another namespace over the same connection; [`Socket::connect`] connects it.
@@ -260,10 +264,8 @@ impl<R> Client<R> {
     /// # Errors
     /// If `namespace` is not a valid name (it must start with `/` and contain no `,`).
     pub fn of(&self, namespace: &str) -> Result<Socket, socketio_proto::packet::InvalidNamespace> {
-        Ok(Socket {
-            namespace: Namespace::new(namespace.to_owned())?,
-            shared: self.shared.clone(),
-        })
+        let namespace = NamespaceName::new(namespace.to_owned())?;
+        Ok(Socket::new(&self.shared, &namespace))
     }
 
     /// Connects the URL's namespace and waits for the outcome: shorthand for
@@ -292,7 +294,7 @@ impl<R> Client<R> {
 /// One namespace of a [`Client`]: its handlers, emits and state. Cheap to clone.
 #[derive(Clone)]
 pub struct Socket {
-    namespace: Namespace,
+    namespace: NamespaceName,
     shared: Arc<ClientShared>,
 }
 
@@ -305,6 +307,13 @@ impl fmt::Debug for Socket {
 }
 
 impl Socket {
+    pub(crate) fn new(shared: &Arc<ClientShared>, namespace: &NamespaceName) -> Self {
+        Socket {
+            namespace: namespace.clone(),
+            shared: shared.clone(),
+        }
+    }
+
     /// The namespace.
     pub fn namespace(&self) -> &str {
         self.namespace.as_str()
@@ -357,13 +366,13 @@ impl Socket {
     pub fn on<T, F>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(&Socket, T, Option<AckSender>) + Send + Sync + 'static,
     {
-        let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
+        let handler: EventHandler = Arc::new(move |socket: &Socket, payload: &Payload, ack| {
             let args = payload
                 .event_args::<T>()
                 .map_err(|error| error.to_string())?;
-            handler(args, ack);
+            handler(socket, args, ack);
             Ok(())
         });
         let mut handlers = lock(&self.shared.handlers);
@@ -375,15 +384,16 @@ impl Socket {
             .push(handler);
     }
 
-    /// Calls `handler` for every event from the server, with its name and raw payload (read it with
-    /// [`Payload::event_args`]), after the handlers registered with [`on`](Self::on).
+    /// Calls `handler` for every event from the server, before the handlers registered with
+    /// [`on`](Self::on) (as the reference's `onAny`): its name, raw payload (read it with
+    /// [`Payload::event_args`]) and the [`AckSender`] when the server asked for an answer.
     pub fn on_any<F>(&self, handler: F)
     where
-        F: Fn(&str, &Payload, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(&Socket, &str, &Payload, Option<AckSender>) + Send + Sync + 'static,
     {
-        let handler: EventHandler = Arc::new(move |payload: &Payload, ack| {
+        let handler: EventHandler = Arc::new(move |socket: &Socket, payload: &Payload, ack| {
             let name = payload.event_name().unwrap_or_default();
-            handler(&name, payload, ack);
+            handler(socket, &name, payload, ack);
             Ok(())
         });
         lock(&self.shared.handlers)
@@ -566,7 +576,7 @@ impl Future for Connecting {
 #[derive(Clone)]
 pub struct AckSender {
     shared: Arc<ClientShared>,
-    namespace: Namespace,
+    namespace: NamespaceName,
     id: u64,
 }
 
@@ -582,7 +592,7 @@ impl fmt::Debug for AckSender {
 impl AckSender {
     pub(crate) fn new(
         shared: &Arc<ClientShared>,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: Option<u64>,
     ) -> Option<Self> {
         Some(AckSender {
@@ -593,17 +603,16 @@ impl AckSender {
     }
 
     /// Answers with `args` (spread as for [`Socket::emit`]).
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
-        let AckSender {
-            shared,
-            namespace,
-            id,
-        } = self;
-        let payload = Payload::new(args)?;
-        shared.send(ClientCommand::Ack {
-            namespace,
-            id,
-            payload,
+    pub fn send<T: Serialize + ?Sized>(&self, args: &T) -> Result<(), EmitError> {
+        self.send_payload(Payload::new(args)?)
+    }
+
+    /// Answers with arguments already encoded as a payload (such as the event's own).
+    pub fn send_payload(&self, args: Payload) -> Result<(), EmitError> {
+        self.shared.send(ClientCommand::Ack {
+            namespace: self.namespace.clone(),
+            id: self.id,
+            payload: args,
         })
     }
 }

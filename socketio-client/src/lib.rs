@@ -10,7 +10,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let client = Client::builder("http://127.0.0.1:3000/chat").build()?;
 //!     let socket = client.socket();
-//!     socket.on("news", |(text,): (String,), _ack| println!("news: {text}"));
+//!     socket.on("news", |_, (text,): (String,), _ack| println!("news: {text}"));
 //!     client.connect().await?;
 //!     let answer = socket.emit_with_ack("hello", &("world",)).timeout(Duration::from_secs(1)).await?;
 //!     println!("the server answered {}", answer.json().as_str());
@@ -32,7 +32,9 @@
 //! # Usage
 //!
 //! - [`Client::builder`] takes the server URL; its path is the namespace of [`Client::socket`]
-//!   (`http://host:3000/chat` -> `/chat`). Options: auth, query, headers, transports, reconnection.
+//!   (`http://host:3000/chat` -> `/chat`). Options: auth, query, headers, transports, reconnection,
+//!   and the protocol: [`ClientBuilder::protocol`]`(`[`ProtocolVersion::V3`]`)` reaches
+//!   `socket.io@2` servers (Engine.IO 3, Socket.IO protocol v4).
 //! - [`ClientBuilder::build`] starts the client without connecting, so handlers can be registered
 //!   first; [`Socket::connect`] (or [`Client::connect`]) connects. [`ClientBuilder::connect`] does
 //!   both and waits.
@@ -87,11 +89,14 @@ pub use handle::{
     Socket, SocketEvent, Volatile,
 };
 
-pub use engineio_proto::Transport;
+pub use engineio_proto::client::{CloseReason, TransportFailure};
+pub use engineio_proto::{ProtocolVersion, Transport};
 /// The TLS library, for [`ClientBuilder::tls_config`].
 pub use futures_rustls::rustls;
 pub use socketio_proto::client::DisconnectReason;
+pub use socketio_proto::client::OpenFailure;
 pub use socketio_proto::packet::Payload;
+pub use transport::TransportError;
 
 use socketio_runtime::Runtime;
 

@@ -10,19 +10,20 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use engineio_proto::client::TransportFailure;
 use engineio_proto::{Frame, Instant, Transport};
 use futures_channel::oneshot;
 use serde_json::Value;
 use socketio_proto::client::stack::{EngineEvent, EngineId, Output, Stack, StackConfig};
 use socketio_proto::client::{EmitOptions, EngineState, Event as ManagerEvent};
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 
 use super::builder::Auth;
 use super::handle::{
-    AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, SocketEvent,
-    SocketStatus,
+    AckError, AckSender, ClientCommand, ClientEvent, ClientShared, ConnectError, Socket,
+    SocketEvent, SocketStatus,
 };
-use super::transport::{TransportContext, TransportReport};
+use super::transport::{TransportContext, TransportError, TransportReport};
 use socketio_runtime::Clock;
 use socketio_runtime::sync::lock;
 
@@ -55,10 +56,10 @@ pub(crate) struct ClientTask {
     shutdown: async_channel::Receiver<()>,
     /// The writer queue of each session's open WebSocket.
     websockets: HashMap<EngineId, async_channel::Sender<Frame>>,
-    auths: HashMap<Namespace, Auth>,
-    known: HashSet<Namespace>,
-    connect_waiters: Vec<(Namespace, oneshot::Sender<Result<(), ConnectError>>)>,
-    acks: HashMap<(Namespace, u64), oneshot::Sender<Result<Payload, AckError>>>,
+    auths: HashMap<NamespaceName, Auth>,
+    known: HashSet<NamespaceName>,
+    connect_waiters: Vec<(NamespaceName, oneshot::Sender<Result<(), ConnectError>>)>,
+    acks: HashMap<(NamespaceName, u64), oneshot::Sender<Result<Payload, AckError>>>,
     /// When the task gives up waiting for the sessions to finish closing, once shutting down.
     shutdown_deadline: Option<Instant>,
 }
@@ -259,14 +260,14 @@ impl ClientTask {
             }
             EngineEvent::Closed(reason) => {
                 *lock(&self.shared.transport) = None;
-                self.client_event(&ClientEvent::Close(reason.as_str().to_owned()));
+                self.client_event(&ClientEvent::Close(reason));
             }
         }
     }
 
     /// Auth callbacks are evaluated again for every connection.
     fn refresh_auth(&mut self, now: Instant) {
-        let callbacks: Vec<(Namespace, Auth)> = self
+        let callbacks: Vec<(NamespaceName, Auth)> = self
             .auths
             .iter()
             .filter(|(namespace, auth)| {
@@ -291,7 +292,7 @@ impl ClientTask {
     fn connect_stack(
         &mut self,
         now: Instant,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         auth: &Auth,
     ) -> Result<(), ConnectError> {
         let auth = match auth.evaluate() {
@@ -367,7 +368,7 @@ impl ClientTask {
             }
             ManagerEvent::Reconnect(n) => self.client_event(&ClientEvent::Reconnect(n)),
             ManagerEvent::ReconnectError(failure) => {
-                self.client_event(&ClientEvent::ReconnectError(failure.as_str().to_owned()));
+                self.client_event(&ClientEvent::ReconnectError(failure));
             }
             ManagerEvent::ReconnectFailed => self.client_event(&ClientEvent::ReconnectFailed),
         }
@@ -433,7 +434,7 @@ impl ClientTask {
     fn emit(
         &mut self,
         now: Instant,
-        namespace: Namespace,
+        namespace: NamespaceName,
         payload: Payload,
         options: EmitOptions,
         reply: Option<oneshot::Sender<Result<Payload, AckError>>>,
@@ -455,7 +456,12 @@ impl ClientTask {
         }
     }
 
-    fn resolve_ack(&mut self, namespace: Namespace, id: u64, result: Result<Payload, AckError>) {
+    fn resolve_ack(
+        &mut self,
+        namespace: NamespaceName,
+        id: u64,
+        result: Result<Payload, AckError>,
+    ) {
         if let Some(reply) = self.acks.remove(&(namespace, id)) {
             let _ = reply.send(result);
         }
@@ -463,7 +469,7 @@ impl ClientTask {
 
     fn add_waiter(
         &mut self,
-        namespace: Namespace,
+        namespace: NamespaceName,
         reply: oneshot::Sender<Result<(), ConnectError>>,
     ) {
         if self.connect_waiters.len() >= MAX_CONNECT_WAITERS {
@@ -477,7 +483,7 @@ impl ClientTask {
         self.connect_waiters.push((namespace, reply));
     }
 
-    fn resolve_waiters(&mut self, namespace: &Namespace, result: Result<(), ConnectError>) {
+    fn resolve_waiters(&mut self, namespace: &NamespaceName, result: Result<(), ConnectError>) {
         let waiters = std::mem::take(&mut self.connect_waiters);
         for (waiting, reply) in waiters {
             if waiting == *namespace {
@@ -488,7 +494,7 @@ impl ClientTask {
         }
     }
 
-    fn fail_waiters(&mut self, matches: impl Fn(&Namespace) -> bool, error: ConnectError) {
+    fn fail_waiters(&mut self, matches: impl Fn(&NamespaceName) -> bool, error: ConnectError) {
         let waiters = std::mem::take(&mut self.connect_waiters);
         for (waiting, reply) in waiters {
             if matches(&waiting) {
@@ -504,9 +510,11 @@ impl ClientTask {
     fn handle_report(&mut self, now: Instant, report: TransportReport) {
         match report {
             TransportReport::Poll { engine, result } => {
+                let result = result.map_err(|error| self.transport_error(error));
                 self.stack.handle_poll_response(now, engine, result);
             }
             TransportReport::Post { engine, result } => {
+                let result = result.map_err(|error| self.transport_error(error));
                 self.stack.handle_post_response(now, engine, result);
             }
             TransportReport::WsOpened { engine } => self.stack.handle_ws_opened(now, engine),
@@ -517,10 +525,19 @@ impl ClientTask {
             }
             TransportReport::WsClosed { engine, error } => {
                 if self.websockets.remove(&engine).is_some() {
-                    self.stack.handle_ws_closed(now, engine, error);
+                    let failed = error.map(|error| self.transport_error(error)).is_some();
+                    self.stack.handle_ws_closed(now, engine, failed);
                 }
             }
         }
+    }
+
+    /// Tells the application what failed underneath (the reference manager's `error` event), and
+    /// hands the protocol its view of it.
+    fn transport_error(&self, error: TransportError) -> TransportFailure {
+        let failure = error.failure();
+        self.client_event(&ClientEvent::Error(error));
+        failure
     }
 
     /// Copies the manager's view of every known socket for the handles.
@@ -539,26 +556,25 @@ impl ClientTask {
         }
     }
 
-    /// Runs the handlers of an event from the server.
-    fn deliver(&self, namespace: &Namespace, payload: &Payload, ack: Option<u64>) {
+    /// Runs the handlers of an event from the server: the catch-all ones, then those of its name.
+    fn deliver(&self, namespace: &NamespaceName, payload: &Payload, ack: Option<u64>) {
         let name = payload.event_name().unwrap_or_default();
         let handlers: Vec<_> = {
             let handlers = lock(&self.shared.handlers);
             match handlers.get(namespace) {
                 Some(handlers) => handlers
-                    .events
-                    .get(&*name)
-                    .into_iter()
-                    .flatten()
-                    .chain(&handlers.any)
+                    .any
+                    .iter()
+                    .chain(handlers.events.get(&*name).into_iter().flatten())
                     .cloned()
                     .collect(),
                 None => Vec::new(),
             }
         };
         let ack = AckSender::new(&self.shared, namespace, ack);
+        let socket = Socket::new(&self.shared, namespace);
         for handler in handlers {
-            let outcome = catch_unwind(AssertUnwindSafe(|| handler(payload, ack.clone())));
+            let outcome = catch_unwind(AssertUnwindSafe(|| handler(&socket, payload, ack.clone())));
             if let Ok(Err(error)) = outcome {
                 self.socket_event(
                     namespace,
@@ -571,7 +587,7 @@ impl ClientTask {
         }
     }
 
-    fn socket_event(&self, namespace: &Namespace, event: &SocketEvent) {
+    fn socket_event(&self, namespace: &NamespaceName, event: &SocketEvent) {
         let listeners: Vec<_> = lock(&self.shared.handlers)
             .get(namespace)
             .map(|handlers| handlers.listeners.clone())

@@ -36,6 +36,69 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Idle keep-alive connections kept: a GET and a POST may be in flight at once.
 const MAX_IDLE: usize = 2;
 
+/// A long-polling request or the WebSocket failed: what the protocol machines see
+/// ([`failure`](Self::failure)) and the error underneath ([`source`](std::error::Error::source):
+/// the I/O, TLS, HTTP or WebSocket error), for [`ClientEvent::Error`](crate::ClientEvent::Error).
+#[derive(Clone, Debug)]
+pub struct TransportError {
+    failure: TransportFailure,
+    what: &'static str,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// `what` failed because of `source`.
+    fn network(what: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TransportError {
+            failure: TransportFailure::Network,
+            what,
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// `what` failed with no error underneath (a timeout, a broken WebSocket).
+    fn bare(what: &'static str) -> Self {
+        TransportError {
+            failure: TransportFailure::Network,
+            what,
+            source: None,
+        }
+    }
+
+    /// How the Engine.IO session sees it: an HTTP error status or a network failure.
+    pub fn failure(&self) -> TransportFailure {
+        self.failure
+    }
+}
+
+/// Equal when the failure and what failed are: the errors underneath are not comparable.
+impl PartialEq for TransportError {
+    fn eq(&self, other: &Self) -> bool {
+        self.failure == other.failure && self.what == other.what
+    }
+}
+
+impl Eq for TransportError {}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.failure {
+            TransportFailure::HttpStatus(status) => {
+                write!(f, "{}: HTTP status {status}", self.what)
+            }
+            TransportFailure::Network => f.write_str(self.what),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
 /// One HTTP/1.1 connection's request side.
 pub(crate) type HttpSender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
@@ -45,11 +108,11 @@ pub(crate) type HttpSender = hyper::client::conn::http1::SendRequest<Full<Bytes>
 pub(crate) enum TransportReport {
     Poll {
         engine: EngineId,
-        result: Result<Bytes, TransportFailure>,
+        result: Result<Bytes, TransportError>,
     },
     Post {
         engine: EngineId,
-        result: Result<(), TransportFailure>,
+        result: Result<(), TransportError>,
     },
     WsOpened {
         engine: EngineId,
@@ -58,9 +121,10 @@ pub(crate) enum TransportReport {
         engine: EngineId,
         frame: Frame,
     },
+    /// `error` is `None` for a clean close.
     WsClosed {
         engine: EngineId,
-        error: bool,
+        error: Option<TransportError>,
     },
 }
 
@@ -131,12 +195,12 @@ impl TransportContext {
 
     async fn with_timeout(
         &self,
-        request: impl Future<Output = Result<Bytes, TransportFailure>>,
-    ) -> Result<Bytes, TransportFailure> {
+        request: impl Future<Output = Result<Bytes, TransportError>>,
+    ) -> Result<Bytes, TransportError> {
         let timeout = self.runtime.sleep_until(Instant::now() + REQUEST_TIMEOUT);
         match select(pin!(request), timeout).await {
             Either::Left((result, _)) => result,
-            Either::Right(_) => Err(TransportFailure::Network),
+            Either::Right(_) => Err(TransportError::bare("the request timed out")),
         }
     }
 
@@ -148,7 +212,7 @@ impl TransportContext {
         method: Method,
         query: &str,
         body: Bytes,
-    ) -> Result<Bytes, TransportFailure> {
+    ) -> Result<Bytes, TransportError> {
         if let Some(mut sender) = self.idle_connection() {
             let request = self.build_request(&method, query, body.clone())?;
             match sender.send_request(request).await {
@@ -158,7 +222,7 @@ impl TransportContext {
                     if error.is_canceled()
                         || error.is_closed()
                         || error.is_incomplete_message() => {}
-                Err(_) => return Err(TransportFailure::Network),
+                Err(error) => return Err(TransportError::network("the request failed", error)),
             }
         }
         let mut sender = self.new_connection().await?;
@@ -166,7 +230,7 @@ impl TransportContext {
         let response = sender
             .send_request(request)
             .await
-            .map_err(|_| TransportFailure::Network)?;
+            .map_err(|error| TransportError::network("the request failed", error))?;
         self.read_response(sender, response).await
     }
 
@@ -180,14 +244,14 @@ impl TransportContext {
         None
     }
 
-    async fn new_connection(&self) -> Result<HttpSender, TransportFailure> {
+    async fn new_connection(&self) -> Result<HttpSender, TransportError> {
         let io = self
             .connect()
             .await
-            .map_err(|_| TransportFailure::Network)?;
+            .map_err(|error| TransportError::network("the connection failed", error))?;
         let (sender, connection) = hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io)
             .await
-            .map_err(|_| TransportFailure::Network)?;
+            .map_err(|error| TransportError::network("the HTTP handshake failed", error))?;
         self.runtime.spawn(Box::pin(async move {
             let _ = connection.await;
         }));
@@ -199,7 +263,7 @@ impl TransportContext {
         method: &Method,
         query: &str,
         body: Bytes,
-    ) -> Result<Request<Full<Bytes>>, TransportFailure> {
+    ) -> Result<Request<Full<Bytes>>, TransportError> {
         let mut builder = Request::builder()
             .method(method.clone())
             .uri(self.path_and_query(query))
@@ -209,7 +273,7 @@ impl TransportContext {
         }
         let mut request = builder
             .body(Full::new(body))
-            .map_err(|_| TransportFailure::Network)?;
+            .map_err(|error| TransportError::network("the request is invalid", error))?;
         for (name, value) in &self.headers {
             request.headers_mut().append(name, value.clone());
         }
@@ -222,14 +286,22 @@ impl TransportContext {
         &self,
         mut sender: HttpSender,
         response: http::Response<hyper::body::Incoming>,
-    ) -> Result<Bytes, TransportFailure> {
+    ) -> Result<Bytes, TransportError> {
         let status = response.status();
         let body = Limited::new(response.into_body(), self.max_payload)
             .collect()
             .await
-            .map_err(|_| TransportFailure::Network)?;
+            .map_err(|error| TransportError {
+                failure: TransportFailure::Network,
+                what: "reading the response failed",
+                source: Some(Arc::from(error)),
+            })?;
         if !status.is_success() {
-            return Err(TransportFailure::HttpStatus(status.as_u16()));
+            return Err(TransportError {
+                failure: TransportFailure::HttpStatus(status.as_u16()),
+                what: "the server refused the request",
+                source: None,
+            });
         }
         let idle = self.idle.clone();
         self.runtime.spawn(Box::pin(async move {
@@ -257,13 +329,19 @@ impl TransportContext {
             let timeout = this.runtime.sleep_until(Instant::now() + WS_OPEN_TIMEOUT);
             let socket = match select(opening, timeout).await {
                 Either::Left((Ok(socket), _)) => socket,
-                Either::Left((Err(()), _)) | Either::Right(_) => {
+                Either::Left((Err(error), _)) => {
+                    let error = Some(error);
                     let _ = this
                         .reports
-                        .send(TransportReport::WsClosed {
-                            engine,
-                            error: true,
-                        })
+                        .send(TransportReport::WsClosed { engine, error })
+                        .await;
+                    return;
+                }
+                Either::Right(_) => {
+                    let error = Some(TransportError::bare("the WebSocket handshake timed out"));
+                    let _ = this
+                        .reports
+                        .send(TransportReport::WsClosed { engine, error })
                         .await;
                     return;
                 }
@@ -280,13 +358,16 @@ impl TransportContext {
             let reader = pin!(read_frames(stream, engine, &this.reports));
             let writer = pin!(write_frames(sink, frames));
             match select(reader, writer).await {
-                Either::Left((error, _writer)) => {
+                Either::Left((broke, _writer)) => {
+                    let error = broke.then(|| TransportError::bare("the WebSocket broke"));
                     let _ = this
                         .reports
                         .send(TransportReport::WsClosed { engine, error })
                         .await;
                 }
-                Either::Right((error, reader)) => {
+                Either::Right((broke, reader)) => {
+                    let error =
+                        broke.then(|| TransportError::bare("writing to the WebSocket failed"));
                     // The client's task let the socket go (or writing failed): give the server a moment to
                     // answer the close frame.
                     let _ = this
@@ -303,7 +384,7 @@ impl TransportContext {
     async fn open_websocket(
         &self,
         query: &str,
-    ) -> Result<WebSocketStream<FuturesIo<super::BoxIo>>, ()> {
+    ) -> Result<WebSocketStream<FuturesIo<super::BoxIo>>, TransportError> {
         let target = &self.target;
         let scheme = if self.tls.is_some() { "wss" } else { "ws" };
         let url = format!(
@@ -311,11 +392,16 @@ impl TransportContext {
             target.authority,
             self.path_and_query(query)
         );
-        let mut request = url.into_client_request().map_err(drop)?;
+        let mut request = url
+            .into_client_request()
+            .map_err(|error| TransportError::network("the WebSocket URL is invalid", error))?;
         for (name, value) in &self.headers {
             request.headers_mut().append(name, value.clone());
         }
-        let io = self.connect().await.map_err(drop)?;
+        let io = self
+            .connect()
+            .await
+            .map_err(|error| TransportError::network("the connection failed", error))?;
         let config = WebSocketConfig::default()
             .read_buffer_size(socketio_runtime::websocket::READ_BUFFER)
             .max_message_size(Some(self.max_payload))
@@ -323,7 +409,9 @@ impl TransportContext {
         let (socket, _response) =
             async_tungstenite::client_async_with_config(request, FuturesIo::new(io), Some(config))
                 .await
-                .map_err(drop)?;
+                .map_err(|error| {
+                    TransportError::network("the WebSocket handshake failed", error)
+                })?;
         Ok(socket)
     }
 }

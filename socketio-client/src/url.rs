@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use http::Uri;
-use socketio_proto::packet::Namespace;
+use socketio_proto::packet::NamespaceName;
 
 /// Where the client connects, parsed from the URL given to the builder.
 #[derive(Clone, Debug)]
@@ -16,7 +16,7 @@ pub(crate) struct Target {
     /// `https` / `wss`.
     pub(crate) secure: bool,
     /// The namespace of the URL's path (`/` when empty).
-    pub(crate) namespace: Namespace,
+    pub(crate) namespace: NamespaceName,
     /// The URL's own query, appended to every Engine.IO request.
     pub(crate) query: String,
 }
@@ -53,7 +53,7 @@ pub(crate) fn parse(url: &str) -> Result<Target, UrlError> {
         .unwrap_or(host);
     let path = uri.path();
     let namespace = if path.is_empty() { "/" } else { path };
-    let namespace = Namespace::new(namespace.to_owned()).map_err(|_| UrlError::Invalid)?;
+    let namespace = NamespaceName::new(namespace.to_owned()).map_err(|_| UrlError::Invalid)?;
     Ok(Target {
         host: bare_host.to_owned(),
         port,

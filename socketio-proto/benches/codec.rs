@@ -9,7 +9,7 @@ use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use engineio_proto::Utf8Bytes;
 use serde::{Deserialize, Serialize};
-use socketio_proto::packet::{Decoder, Encoded, Namespace, Packet, PacketKind, Payload};
+use socketio_proto::packet::{Decoder, Encoded, NamespaceName, Packet, PacketKind, Payload};
 
 #[derive(Clone, Serialize, Deserialize)]
 struct Message {
@@ -57,7 +57,7 @@ enum Args {
 }
 
 impl Args {
-    fn encode(&self, namespace: &Namespace) -> Encoded {
+    fn encode(&self, namespace: &NamespaceName) -> Encoded {
         match self {
             Args::Small(text) => Encoded::event(namespace, "chat", &(text,), None),
             Args::One(message) => Encoded::event(namespace, "chat", &(message,), Some(7)),
@@ -79,7 +79,7 @@ impl Args {
 }
 
 fn cases() -> Vec<Case> {
-    let namespace = Namespace::from_static("/chat");
+    let namespace = NamespaceName::from_static("/chat");
     let inputs = [
         ("small", Args::Small("hello".into())),
         ("1KB", Args::One(message(1, 850))),
@@ -160,7 +160,7 @@ fn decode_benches(c: &mut Criterion) {
 }
 
 fn encode_benches(c: &mut Criterion) {
-    let namespace = Namespace::from_static("/chat");
+    let namespace = NamespaceName::from_static("/chat");
     let mut group = c.benchmark_group("socketio_encode");
     for case in cases() {
         group.throughput(Throughput::Bytes(wire_len(&case.encoded)));
@@ -181,7 +181,7 @@ fn encode_benches(c: &mut Criterion) {
 
 fn broadcast_benches(c: &mut Criterion) {
     const RECIPIENTS: usize = 1000;
-    let namespace = Namespace::from_static("/chat");
+    let namespace = NamespaceName::from_static("/chat");
     let mut group = c.benchmark_group("socketio_broadcast_1000");
     for case in cases().into_iter().filter(|case| case.name != "64KB") {
         group.throughput(Throughput::Bytes(

@@ -22,7 +22,7 @@ use core::fmt::Write as _;
 use engineio_proto::Utf8Bytes;
 use serde_json::Value;
 
-use crate::packet::{Namespace, RawJson};
+use crate::packet::{NamespaceName, RawJson};
 
 /// The socket id a revision 4 server gives: the Engine.IO session id on `/`, `<namespace>#<sid>`
 /// elsewhere (`/admin#lv_VI97HAXpY6yYWAAAC`).
@@ -39,14 +39,14 @@ pub fn socket_id(namespace: &str, engine_sid: &str) -> String {
 
 /// A `CONNECT` packet's namespace split into the namespace proper and its query, if it has one:
 /// `/admin?token=abc` is `/admin` and `token=abc`.
-pub fn split_query(namespace: &Namespace) -> (Namespace, Option<&str>) {
+pub fn split_query(namespace: &NamespaceName) -> (NamespaceName, Option<&str>) {
     let Some(start) = namespace.find('?') else {
         return (namespace.clone(), None);
     };
     let path = namespace
         .as_utf8_bytes()
         .slice(0, start)
-        .and_then(|path| Namespace::new(path).ok())
+        .and_then(|path| NamespaceName::new(path).ok())
         .unwrap_or_default();
     (path, Some(&namespace[start + 1..]))
 }
@@ -195,8 +195,8 @@ fn push_json_string(out: &mut String, text: &str) {
 mod tests {
     use super::*;
 
-    fn ns(name: &'static str) -> Namespace {
-        Namespace::from_static(name)
+    fn ns(name: &'static str) -> NamespaceName {
+        NamespaceName::from_static(name)
     }
 
     #[test]

@@ -13,7 +13,7 @@ use socketio_proto::client::{
     AckError, Backoff, DisconnectReason, EmitError, EmitOptions, EngineState, Event, InvalidAuth,
     Manager, ManagerConfig, OpenFailure, Output, SplitMix64,
 };
-use socketio_proto::packet::{DecoderConfig, Namespace, Payload, RawJson};
+use socketio_proto::packet::{DecoderConfig, NamespaceName, Payload, RawJson};
 
 // ---- harness ----
 
@@ -21,8 +21,8 @@ fn ms(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-fn ns(name: &'static str) -> Namespace {
-    Namespace::new(name).unwrap()
+fn ns(name: &'static str) -> NamespaceName {
+    NamespaceName::new(name).unwrap()
 }
 
 fn drain(manager: &mut Manager) -> Vec<Output> {

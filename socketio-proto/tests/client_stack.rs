@@ -15,7 +15,7 @@ use engineio_proto::{Instant, Transport, Transports};
 use serde_json::{Value, json};
 use socketio_proto::client::stack::{EngineEvent, EngineId, Output, Stack, StackConfig};
 use socketio_proto::client::{self as sio_client, DisconnectReason, EmitError, EmitOptions};
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use socketio_proto::server::{self as sio_server, ServerConnectionConfig};
 
 use support::{ClientId, Side, World};
@@ -39,8 +39,8 @@ fn polling_only() -> ClientConfig {
     }
 }
 
-fn ns(name: &'static str) -> Namespace {
-    Namespace::from_static(name)
+fn ns(name: &'static str) -> NamespaceName {
+    NamespaceName::from_static(name)
 }
 
 /// Connects each namespace of a stack client and runs until all are connected; returns the server
@@ -187,15 +187,9 @@ fn handshake_over_polling_then_upgrade_then_events_and_acks_both_ways_with_binar
         server_args.event_args::<(String, Bytes)>().unwrap(),
         ("file".to_owned(), blob)
     );
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(
-            now,
-            "/",
-            server_ack.unwrap(),
-            Payload::new(&"stored").unwrap(),
-        )
+        .ack("/", server_ack.unwrap(), Payload::new(&"stored").unwrap())
         .unwrap();
 
     // Server to client, with an ack and an attachment; the client answers it.
@@ -318,10 +312,9 @@ fn emits_before_a_namespace_connects_wait_and_go_out_in_order_after_its_connect(
             _ => None,
         })
         .unwrap();
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(now, "/chat", server_ack, Payload::new(&()).unwrap())
+        .ack("/chat", server_ack, Payload::new(&()).unwrap())
         .unwrap();
     world.run_for(Duration::from_millis(100));
     assert!(

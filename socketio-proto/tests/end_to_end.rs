@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketio_proto::adapter::{BroadcastOptions, SocketId};
 use socketio_proto::client::{self as sio_client, EmitOptions, ManagerConfig};
-use socketio_proto::packet::{Encoded, Namespace, Payload, RawJson};
+use socketio_proto::packet::{Encoded, NamespaceName, Payload, RawJson};
 use socketio_proto::server::{self as sio_server, ServerConnectionConfig};
 
 use support::{Admission, ClientId, Side, World};
@@ -448,11 +448,10 @@ fn exchange_events_and_acks(world: &mut World, client: ClientId, namespace: &str
     );
     assert_eq!(args.attachments().len(), 4);
     let server_ack = server_ack.expect("the client asked for an ack");
-    let now = world.now();
     let reply = Payload::new(&("stored", round, Bytes::from_static(b"\xde\xad"))).unwrap();
     world
         .connection(&sid)
-        .ack(now, namespace, server_ack, reply)
+        .ack(namespace, server_ack, reply)
         .unwrap();
 
     let (id, args) = next_client_event(world, client, |event| match event {
@@ -791,10 +790,9 @@ fn client_ack_timeout_expires_and_a_late_ack_is_ignored() {
         })
     );
 
-    let now = world.now();
     world
         .connection(&sid)
-        .ack(now, "/chat", server_ack, Payload::new(&"late").unwrap())
+        .ack("/chat", server_ack, Payload::new(&"late").unwrap())
         .unwrap();
     world.run_for(Duration::from_secs(1));
     assert!(
@@ -1244,10 +1242,9 @@ fn ping_timeout_then_reconnection(engine: ClientConfig, transport: Transport) {
         ]
     );
     // The buffered emit's ack works on the new session.
-    let now = world.now();
     world
         .connection(&second_sid)
-        .ack(now, "/chat", ack_on_server, Payload::new(&"got 4").unwrap())
+        .ack("/chat", ack_on_server, Payload::new(&"got 4").unwrap())
         .unwrap();
     world.run_for(Duration::from_secs(1));
     let acks: Vec<_> = client_events(&world, client)
@@ -1487,7 +1484,7 @@ fn broadcasts_to_room_selections_reach_exactly_the_selected_clients() {
         .to("red")
         .to("blue")
         .except("muted");
-    let main = Namespace::new("/").unwrap();
+    let main = NamespaceName::new("/").unwrap();
     for n in 0..3u32 {
         let attachment = (n == 1).then(|| Bytes::from_static(b"\x00\x01news"));
         let encoded = Encoded::event(&main, "news", &(n, attachment), None).unwrap();
@@ -1525,7 +1522,7 @@ fn broadcasts_to_room_selections_reach_exactly_the_selected_clients() {
         std::slice::from_ref(&idb)
     );
     // Everyone on /chat (only b and d there, d still connected on /chat).
-    let chat = Namespace::new("/chat").unwrap();
+    let chat = NamespaceName::new("/chat").unwrap();
     let encoded = Encoded::event(&chat, "news", &(4, None::<Bytes>), None).unwrap();
     assert_eq!(
         world

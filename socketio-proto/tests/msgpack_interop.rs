@@ -9,7 +9,7 @@ use std::process::Command;
 use bytes::Bytes;
 use engineio_proto::Message;
 use serde::{Deserialize, Serialize};
-use socketio_proto::packet::{Namespace, PacketType};
+use socketio_proto::packet::{NamespaceName, PacketType};
 use socketio_proto::parser::{
     EncodedPacket, MsgpackPacket, MsgpackParser, PacketDecoder, ParsedPacket, Parser,
 };
@@ -51,8 +51,8 @@ fn encoded_bytes(encoded: &impl EncodedPacket) -> Vec<u8> {
     }
 }
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn reads_notepack_undefined_as_null_and_ext0_as_bytes() {
 #[test]
 fn encodes_byte_for_byte_like_the_reference() {
     let parser = MsgpackParser::default();
-    let main = Namespace::main();
+    let main = NamespaceName::main();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "event_main",

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketio_proto::packet::{
-    Decoder, DecoderConfig, Encoded, Namespace, Packet, PacketKind, PacketType, ParseError,
+    Decoder, DecoderConfig, Encoded, NamespaceName, Packet, PacketKind, PacketType, ParseError,
     Payload, RawJson, placeholder, placeholder_index,
 };
 
@@ -55,8 +55,8 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, Duration) {
 
 // ---- helpers ----
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 fn text(s: &str) -> Utf8Bytes {
@@ -115,7 +115,7 @@ fn assert_vector(packet: Packet, wire: &str, attachments: &[&[u8]]) {
 
 #[test]
 fn spec_connect_vectors() {
-    let main = Namespace::main();
+    let main = NamespaceName::main();
     assert_vector(Packet::connect(main.clone(), None), "0", &[]);
     assert_vector(
         Packet::connect(main.clone(), Some(raw(r#"{"sid":"wZX3oN0bSVIhsaknAAAI"}"#))),
@@ -168,7 +168,7 @@ fn a_namespace_may_end_the_packet_without_a_comma() {
 
 #[test]
 fn spec_event_vectors() {
-    let main = Namespace::main();
+    let main = NamespaceName::main();
     assert_vector(
         Packet::event(main.clone(), event("foo", &()), None),
         r#"2["foo"]"#,
@@ -207,7 +207,7 @@ fn spec_event_vectors() {
 
 #[test]
 fn spec_ack_vectors() {
-    let main = Namespace::main();
+    let main = NamespaceName::main();
     let none = Payload::new(&()).unwrap();
     let bar = Payload::new(&"bar").unwrap();
     assert_vector(
@@ -264,17 +264,21 @@ fn spec_ack_vectors() {
 
 #[test]
 fn spec_disconnect_vectors() {
-    assert_vector(Packet::disconnect(Namespace::main()), "1", &[]);
+    assert_vector(Packet::disconnect(NamespaceName::main()), "1", &[]);
     assert_vector(Packet::disconnect(ns("/admin")), "1/admin,", &[]);
 }
 
 #[test]
 fn packet_types_follow_attachments() {
-    let plain = Packet::event(Namespace::main(), event("a", &()), None);
-    let binary = Packet::event(Namespace::main(), event("a", &bin(b"x")), None);
+    let plain = Packet::event(NamespaceName::main(), event("a", &()), None);
+    let binary = Packet::event(NamespaceName::main(), event("a", &bin(b"x")), None);
     assert_eq!(plain.packet_type(), PacketType::Event);
     assert_eq!(binary.packet_type(), PacketType::BinaryEvent);
-    let ack = Packet::ack(Namespace::main(), 1, Payload::new(&(bin(b"x"),)).unwrap());
+    let ack = Packet::ack(
+        NamespaceName::main(),
+        1,
+        Payload::new(&(bin(b"x"),)).unwrap(),
+    );
     assert_eq!(ack.packet_type(), PacketType::BinaryAck);
     for digit in b'0'..=b'6' {
         assert_eq!(PacketType::from_digit(digit).unwrap().digit(), digit);
@@ -824,7 +828,7 @@ fn dynamic_values_reach_attachments() {
 
     let built = format!(r#"["x",{}]"#, placeholder(0));
     let payload = Payload::from_json(text(&built), vec![bin(b"1")]).unwrap();
-    let encoded = Packet::event(Namespace::main(), payload, None).encode();
+    let encoded = Packet::event(NamespaceName::main(), payload, None).encode();
     assert_eq!(encoded.text, r#"51-["x",{"_placeholder":true,"num":0}]"#);
 
     assert_eq!(
@@ -874,38 +878,41 @@ fn raw_json_reads_typed() {
 fn argument_spreading_rules() {
     let cases: Vec<(Encoded, &str)> = vec![
         (
-            Encoded::event(&Namespace::main(), "e", &(), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &(), None).unwrap(),
             r#"2["e"]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &(1, "a"), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &(1, "a"), None).unwrap(),
             r#"2["e",1,"a"]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &[1, 2], None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &[1, 2], None).unwrap(),
             r#"2["e",1,2]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &(vec![1, 2],), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &(vec![1, 2],), None).unwrap(),
             r#"2["e",[1,2]]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &json!({"k": 1}), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &json!({"k": 1}), None).unwrap(),
             r#"2["e",{"k":1}]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &json!([1]), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &json!([1]), None).unwrap(),
             r#"2["e",1]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &Some(1), None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &Some(1), None).unwrap(),
             r#"2["e",1]"#,
         ),
         (
-            Encoded::event(&Namespace::main(), "e", &None::<u8>, None).unwrap(),
+            Encoded::event(&NamespaceName::main(), "e", &None::<u8>, None).unwrap(),
             r#"2["e",null]"#,
         ),
-        (Encoded::ack(&Namespace::main(), 0, &()).unwrap(), "30[]"),
+        (
+            Encoded::ack(&NamespaceName::main(), 0, &()).unwrap(),
+            "30[]",
+        ),
         (Encoded::ack(&ns("/n"), 9, &"x").unwrap(), r#"3/n,9["x"]"#),
     ];
     for (encoded, expected) in cases {
@@ -917,7 +924,7 @@ fn argument_spreading_rules() {
 fn serialization_errors_are_values() {
     let mut bad = BTreeMap::new();
     bad.insert(vec![1u8], 1);
-    assert!(Encoded::event(&Namespace::main(), "e", &(bad.clone(),), None).is_err());
+    assert!(Encoded::event(&NamespaceName::main(), "e", &(bad.clone(),), None).is_err());
     assert!(Payload::new(&(bad,)).is_err());
     assert!(
         Payload::new(&(f64::NAN,)).is_ok(),
@@ -945,7 +952,11 @@ fn encoded_packets_share_their_bytes() {
 #[test]
 fn encoded_packets_carry_their_engine_io_frame_in_the_same_buffer() {
     let from_args = Encoded::event(&ns("/room"), "news", &(bin(&[9; 4]), "text"), Some(7)).unwrap();
-    let packet = Packet::event(Namespace::main(), Payload::event("e", &(1,)).unwrap(), None);
+    let packet = Packet::event(
+        NamespaceName::main(),
+        Payload::event("e", &(1,)).unwrap(),
+        None,
+    );
     for encoded in [from_args, packet.encode()] {
         let frame = encoded.frame().frame();
         assert_eq!(frame.as_str(), format!("4{}", encoded.text));
@@ -957,10 +968,10 @@ fn encoded_packets_carry_their_engine_io_frame_in_the_same_buffer() {
 #[test]
 fn namespaces_are_checked_and_hash_as_text() {
     use std::collections::HashSet;
-    assert!(Namespace::new("admin").is_err());
-    assert!(Namespace::new("/a,b").is_err());
-    assert!(Namespace::try_from("/ok").is_ok());
-    let set: HashSet<Namespace> = [ns("/chat")].into();
+    assert!(NamespaceName::new("admin").is_err());
+    assert!(NamespaceName::new("/a,b").is_err());
+    assert!(NamespaceName::try_from("/ok").is_ok());
+    let set: HashSet<NamespaceName> = [ns("/chat")].into();
     assert!(set.contains("/chat"));
 }
 
@@ -1032,10 +1043,10 @@ fn arg() -> impl Strategy<Value = Arg> {
     })
 }
 
-fn namespace() -> impl Strategy<Value = Namespace> {
+fn namespace() -> impl Strategy<Value = NamespaceName> {
     prop_oneof![
-        Just(Namespace::main()),
-        "/[^,]{0,12}".prop_map(|name| Namespace::new(name).unwrap())
+        Just(NamespaceName::main()),
+        "/[^,]{0,12}".prop_map(|name| NamespaceName::new(name).unwrap())
     ]
 }
 
@@ -1076,7 +1087,7 @@ fn spec() -> impl Strategy<Value = Spec> {
     ]
 }
 
-fn build(namespace: &Namespace, spec: &Spec) -> Packet {
+fn build(namespace: &NamespaceName, spec: &Spec) -> Packet {
     let namespace = namespace.clone();
     match spec.clone() {
         Spec::Connect(data) => Packet::connect(namespace, data),
@@ -1142,7 +1153,7 @@ proptest! {
             tagged: BTreeMap::new(),
             kind: Kind::Text,
         };
-        let encoded = Encoded::event(&Namespace::main(), "u", &(&upload,), ack).unwrap();
+        let encoded = Encoded::event(&NamespaceName::main(), "u", &(&upload,), ack).unwrap();
         let packet = decode_encoded(&encoded)?;
         let PacketKind::Event { args, ack: decoded_ack } = &packet.kind else {
             return Err(TestCaseError::fail("not an event"));

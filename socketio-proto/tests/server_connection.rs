@@ -11,7 +11,7 @@ use engineio_proto::{Instant, Message};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use socketio_proto::adapter::{Rooms, SocketId};
-use socketio_proto::packet::{DecoderConfig, Encoded, Namespace, Payload, RawJson};
+use socketio_proto::packet::{DecoderConfig, Encoded, NamespaceName, Payload, RawJson};
 use socketio_proto::server::{
     AckError, DisconnectReason, EmitError, Event, NotConnected, NotPending, Output,
     RESERVED_EVENTS, SOCKET_ID_RANDOM_BYTES, ServerConnection, ServerConnectionConfig,
@@ -24,8 +24,8 @@ fn at(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 fn sid(seed: u8) -> SocketId {
@@ -439,27 +439,23 @@ fn an_incoming_ack_id_is_answered_exactly_once() {
     ));
     assert_eq!(conn.owed_ack_count("/admin"), 1);
 
-    conn.ack(at(1), "/admin", 7, ack_args(&("answer", 2)))
-        .unwrap();
+    conn.ack("/admin", 7, ack_args(&("answer", 2))).unwrap();
     assert_eq!(drain(&mut conn), [send_text("3/admin,7[\"answer\",2]")]);
     assert_eq!(conn.owed_ack_count("/admin"), 0);
     assert_eq!(
-        conn.ack(at(2), "/admin", 7, ack_args(&("again",))),
+        conn.ack("/admin", 7, ack_args(&("again",))),
         Err(AckError::NotOwed)
     );
+    assert_eq!(conn.ack("/admin", 8, ack_args(&())), Err(AckError::NotOwed));
     assert_eq!(
-        conn.ack(at(2), "/admin", 8, ack_args(&())),
-        Err(AckError::NotOwed)
-    );
-    assert_eq!(
-        conn.ack(at(2), "/other", 7, ack_args(&())),
+        conn.ack("/other", 7, ack_args(&())),
         Err(AckError::NotConnected)
     );
     assert!(drain(&mut conn).is_empty());
 
     // A binary answer is a BINARY_ACK followed by its attachment.
     feed(&mut conn, at(3), text("2/admin,9[\"photo\"]"));
-    conn.ack(at(4), "/admin", 9, ack_args(&(Bytes::from_static(b"jpg"),)))
+    conn.ack("/admin", 9, ack_args(&(Bytes::from_static(b"jpg"),)))
         .unwrap();
     assert_eq!(
         drain(&mut conn),
@@ -475,10 +471,7 @@ fn owed_acks_are_forgotten_when_the_socket_leaves() {
     let mut conn = connected(&[("/", 1)]);
     feed(&mut conn, at(0), text("23[\"q\"]"));
     feed(&mut conn, at(0), text("1"));
-    assert_eq!(
-        conn.ack(at(0), "/", 3, ack_args(&())),
-        Err(AckError::NotConnected)
-    );
+    assert_eq!(conn.ack("/", 3, ack_args(&())), Err(AckError::NotConnected));
     assert!(drain(&mut conn).is_empty());
 }
 
@@ -1023,7 +1016,7 @@ fn queued_messages_are_bounded_for_application_sends_only() {
     let encoded = Encoded::event(&ns("/"), "e", &(), None).unwrap();
     assert_eq!(conn.send_encoded("/", &encoded), Err(full));
     assert_eq!(
-        conn.ack(at(0), "/", 5, ack_args(&())),
+        conn.ack("/", 5, ack_args(&())),
         Err(AckError::QueueFull { limit: 3 })
     );
     assert_eq!(conn.owed_ack_count("/"), 1, "a refused ack stays owed");
@@ -1043,7 +1036,7 @@ fn queued_messages_are_bounded_for_application_sends_only() {
     );
 
     conn.emit("/", two_messages).unwrap();
-    conn.ack(at(0), "/", 5, ack_args(&())).unwrap();
+    conn.ack("/", 5, ack_args(&())).unwrap();
     assert_eq!(drain(&mut conn).len(), 3);
 }
 
@@ -1107,7 +1100,7 @@ fn send_encoded_hands_over_the_shared_bytes() {
 
 #[test]
 fn events_keep_the_namespace_rooms_in_step() {
-    fn apply(outputs: Vec<Output>, rooms: &mut HashMap<Namespace, Rooms>) {
+    fn apply(outputs: Vec<Output>, rooms: &mut HashMap<NamespaceName, Rooms>) {
         for output in outputs {
             match output {
                 Output::Event(Event::Connected { namespace, socket }) => {
@@ -1130,7 +1123,7 @@ fn events_keep_the_namespace_rooms_in_step() {
             }
         }
     }
-    let mut rooms: HashMap<Namespace, Rooms> = HashMap::new();
+    let mut rooms: HashMap<NamespaceName, Rooms> = HashMap::new();
     let mut conn = new_conn();
     for (namespace, packet, seed) in [("/", "0", 1), ("/a", "0/a,", 2)] {
         feed(&mut conn, at(0), text(packet));
@@ -1570,7 +1563,7 @@ fn run(ops: Vec<Op>) {
                         id = ids[id as usize % ids.len()];
                     }
                 }
-                let result = conn.ack(now, NAMESPACES[ns], id, ack_args(&("r",)));
+                let result = conn.ack(NAMESPACES[ns], id, ack_args(&("r",)));
                 match (&socket, result) {
                     (None, result) => assert_eq!(result, Err(AckError::NotConnected)),
                     (Some(socket), Ok(())) => {

@@ -1,9 +1,9 @@
 //! The client manager speaking Socket.IO protocol v4 (to a `socket.io@2` server, over Engine.IO
 //! revision 3), driven with a fake clock and hand-written server packets.
 
-use engineio_proto::{Handshake, Instant, Message, ProtocolVersion};
+use engineio_proto::{Instant, Message, ProtocolVersion, SessionParams};
 use socketio_proto::client::{Event, Manager, ManagerConfig, Output};
-use socketio_proto::packet::{Namespace, RawJson};
+use socketio_proto::packet::{NamespaceName, RawJson};
 
 const ENGINE_SID: &str = "lv_VI97HAXpY6yYWAAAC";
 
@@ -11,8 +11,8 @@ fn ms(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 fn drain(manager: &mut Manager) -> Vec<Output> {
@@ -51,8 +51,8 @@ fn connect(name: &str, sid: &str) -> Event {
     }
 }
 
-fn handshake() -> Handshake {
-    Handshake::parse(&format!(
+fn handshake() -> SessionParams {
+    SessionParams::parse(&format!(
         r#"{{"sid":"{ENGINE_SID}","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}}"#
     ))
     .unwrap()

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use engineio_proto::{Instant, Message, ProtocolVersion};
 use socketio_proto::adapter::SocketId;
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use socketio_proto::server::{
     DisconnectReason, Event, Output, SOCKET_ID_RANDOM_BYTES, ServerConnection,
     ServerConnectionConfig, socket_id_from_random,
@@ -19,8 +19,8 @@ fn at(millis: u64) -> Instant {
     Instant::from_millis(millis)
 }
 
-fn ns(name: &str) -> Namespace {
-    Namespace::new(name.to_owned()).unwrap()
+fn ns(name: &str) -> NamespaceName {
+    NamespaceName::new(name.to_owned()).unwrap()
 }
 
 fn text(packet: &str) -> Message {
@@ -196,7 +196,7 @@ fn events_acks_and_binary_as_in_v5() {
         (r#"["tellme"]"#, Some(1), &id)
     );
     let answer = Payload::new(&(Bytes::from_static(&[1, 2, 3]),)).unwrap();
-    conn.ack(at(3), "/admin", 1, answer).unwrap();
+    conn.ack("/admin", 1, answer).unwrap();
     assert_eq!(
         drain(&mut conn),
         [

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 use serde::Serialize;
-use socketio_proto::packet::{Namespace, Payload};
+use socketio_proto::packet::{NamespaceName, Payload};
 
 use super::error::EmitError;
 use super::session::Command;
@@ -19,7 +19,7 @@ use engineio_server::{HandleError, SessionHandle};
 #[derive(Clone, Debug)]
 pub struct AckSender {
     pub(crate) session: SessionHandle,
-    pub(crate) namespace: Namespace,
+    pub(crate) namespace: NamespaceName,
     pub(crate) id: u64,
 }
 

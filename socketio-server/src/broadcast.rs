@@ -334,7 +334,7 @@ mod tests {
     }
 
     fn namespace() -> Namespace {
-        Namespace::new(packet::Namespace::main(), Arc::new(NoRuntime))
+        Namespace::new(packet::NamespaceName::main(), Arc::new(NoRuntime))
     }
 
     /// A socket with its own session, not yet in `namespace`.

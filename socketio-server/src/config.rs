@@ -71,6 +71,14 @@ impl SocketIoConfig {
         self
     }
 
+    /// Sets `allowEIO3` (default off): whether `socket.io-client` 1 and 2 (Engine.IO revision 3,
+    /// Socket.IO protocol v4) may connect. Their sockets live in the same namespaces, rooms and
+    /// broadcasts as the others; while off their handshake gets 400 with code 5.
+    pub fn with_allow_eio3(mut self, allow: bool) -> Self {
+        self.engine = self.engine.with_allow_eio3(allow);
+        self
+    }
+
     /// Sets `upgradeTimeout`.
     pub fn with_upgrade_timeout(mut self, timeout: Duration) -> Self {
         self.engine.server = self.engine.server.with_upgrade_timeout(timeout);

@@ -42,7 +42,7 @@ impl IoShared {
             .iter()
             .find(|(accepts, _)| accepts(name))
             .map(|(_, setup)| setup.clone())?;
-        let proto_name = packet::Namespace::new(name.to_owned()).ok()?;
+        let proto_name = packet::NamespaceName::new(name.to_owned()).ok()?;
         let mut namespaces = write(&self.namespaces);
         // Another connection may have created it meanwhile.
         if let Some(namespace) = namespaces.get(name) {
@@ -156,7 +156,7 @@ impl SocketIoBuilder {
 
     /// Builds the server, with its main namespace `/`.
     pub fn build(self) -> SocketIo {
-        let main = Namespace::new(packet::Namespace::main(), self.runtime.clone());
+        let main = Namespace::new(packet::NamespaceName::main(), self.runtime.clone());
         let shared = Arc::new(IoShared {
             config: self.config,
             runtime: self.runtime.clone(),
@@ -212,8 +212,8 @@ impl SocketIo {
         if let Some(namespace) = read(&self.shared.namespaces).get(&name) {
             return namespace.clone();
         }
-        let proto_name =
-            packet::Namespace::new(name.clone()).unwrap_or_else(|_| packet::Namespace::main());
+        let proto_name = packet::NamespaceName::new(name.clone())
+            .unwrap_or_else(|_| packet::NamespaceName::main());
         write(&self.shared.namespaces)
             .entry(proto_name.as_str().to_owned())
             .or_insert_with(|| Namespace::new(proto_name, self.shared.runtime.clone()))

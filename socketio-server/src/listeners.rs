@@ -13,8 +13,10 @@ use super::socket::Socket;
 
 /// A listener of one event, with the raw arguments (`[name, ...args]`).
 pub(crate) type EventListener = Arc<dyn Fn(&Socket, Payload, Option<AckSender>) + Send + Sync>;
-/// A catch-all listener: event name and raw arguments.
-pub(crate) type AnyListener = Arc<dyn Fn(&Socket, &str, &Payload) + Send + Sync>;
+/// A catch-all listener of incoming events: event name, raw arguments and the ack, if asked for.
+pub(crate) type AnyListener = Arc<dyn Fn(&Socket, &str, &Payload, Option<AckSender>) + Send + Sync>;
+/// A catch-all listener of outgoing events: event name and raw arguments.
+pub(crate) type OutgoingListener = Arc<dyn Fn(&Socket, &str, &Payload) + Send + Sync>;
 /// A packet middleware: `Err(message)` stops the event and reaches the error listeners instead.
 pub(crate) type PacketMiddleware =
     Arc<dyn Fn(&Socket, &str, &Payload) -> Result<(), String> + Send + Sync>;
@@ -36,7 +38,7 @@ pub(crate) struct Listeners {
     /// event costs less than hashing, and an idle socket less memory than a map.
     events: Vec<Registered>,
     pub(crate) any: Vec<AnyListener>,
-    pub(crate) any_outgoing: Vec<AnyListener>,
+    pub(crate) any_outgoing: Vec<OutgoingListener>,
     pub(crate) middleware: Vec<PacketMiddleware>,
     pub(crate) error: Vec<ErrorListener>,
     pub(crate) disconnecting: Vec<DisconnectListener>,

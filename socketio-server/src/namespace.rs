@@ -29,7 +29,7 @@ pub(crate) type Middleware = Arc<dyn Fn(Socket) -> MiddlewareFuture + Send + Syn
 pub struct Namespace(Arc<NamespaceInner>);
 
 struct NamespaceInner {
-    name: packet::Namespace,
+    name: packet::NamespaceName,
     runtime: Arc<dyn Runtime>,
     /// The room index and the socket table, changed together under one short lock.
     state: Mutex<State>,
@@ -146,7 +146,7 @@ impl std::fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(name: packet::Namespace, runtime: Arc<dyn Runtime>) -> Self {
+    pub(crate) fn new(name: packet::NamespaceName, runtime: Arc<dyn Runtime>) -> Self {
         Namespace(Arc::new(NamespaceInner {
             name,
             runtime,
@@ -164,7 +164,7 @@ impl Namespace {
         &self.0.runtime
     }
 
-    pub(crate) fn proto_name(&self) -> &packet::Namespace {
+    pub(crate) fn proto_name(&self) -> &packet::NamespaceName {
         &self.0.name
     }
 

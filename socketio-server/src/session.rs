@@ -7,14 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use engineio_proto::server::CloseReason;
-use engineio_proto::{Instant, Message};
+use engineio_proto::{Instant, Message, ProtocolVersion};
 use futures_channel::oneshot;
-use socketio_proto::adapter::SocketId;
-use socketio_proto::packet::{Namespace as NamespaceName, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use socketio_proto::server::{
     DisconnectReason, Event, Output, SOCKET_ID_RANDOM_BYTES, ServerConnection,
-    socket_id_from_random,
 };
+use socketio_proto::v4;
 
 use super::ack::{AckError, AckSender};
 use super::conn::Conn;
@@ -73,15 +72,24 @@ impl SocketIoSession {
         session: &mut SessionContext<'_>,
         request: &HandshakeRequest,
     ) -> Self {
-        SocketIoSession {
-            machine: ServerConnection::new(session.now(), io.config.connection),
+        let config = io.config.connection;
+        let machine = match session.protocol_version() {
+            ProtocolVersion::V4 => ServerConnection::new(session.now(), config),
+            // Socket.IO protocol v4: the machine asks for `/` on the client's behalf at once.
+            ProtocolVersion::V3 => ServerConnection::new_eio3(session.now(), config, session.sid()),
+        };
+        let mut this = SocketIoSession {
+            machine,
             io,
             request: request.clone(),
             issued: SystemTime::now(),
             conn: Conn::new(session.sid(), session.transport()),
             sockets: HashMap::new(),
             acks: HashMap::new(),
-        }
+        };
+        // A v4 client's implicit connection to `/` is answered with the `open` packet.
+        this.pump(session);
+        this
     }
 
     /// Carries out the machine's outputs: messages to the session, events to the application.
@@ -226,10 +234,18 @@ impl SocketIoSession {
                 .reject_invalid_namespace(session.now(), name.as_str());
             return;
         };
-        let Some(id) = random_socket_id() else {
+        let Some(random) = random_bytes() else {
             let error = ConnectError::new("the server could not draw a socket id");
             self.reject(session.now(), name.as_str(), &error);
             return;
+        };
+        let id = self.machine.new_socket_id(name.as_str(), &random);
+        let auth = match auth {
+            // Protocol v4 sends no auth for `/`: its query is the Engine.IO request's.
+            None if self.machine.protocol_version() == ProtocolVersion::V3 && name.is_main() => {
+                Some(v4::auth_from_query(&application_query(&self.request)))
+            }
+            auth => auth,
         };
         let auth = auth
             .and_then(|auth| auth.deserialize::<serde_json::Value>().ok())
@@ -315,7 +331,7 @@ impl SocketIoSession {
                 args,
             } => {
                 // A second answer, or one for a socket gone, is ignored as in the reference.
-                let _ = self.machine.ack(now, &namespace, id, args);
+                let _ = self.machine.ack(&namespace, id, args);
             }
             Command::Admit { namespace, verdict } => self.admit(now, &namespace, verdict),
             Command::Disconnect { namespace } => {
@@ -366,9 +382,25 @@ impl SessionHandler for SocketIoSession {
     }
 }
 
-/// A fresh socket id from the operating system's CSPRNG.
-fn random_socket_id() -> Option<SocketId> {
+/// Random bytes for a socket id from the operating system's CSPRNG (protocol v5; v4 ids derive
+/// from the session id).
+fn random_bytes() -> Option<[u8; SOCKET_ID_RANDOM_BYTES]> {
     let mut random = [0u8; SOCKET_ID_RANDOM_BYTES];
     getrandom::fill(&mut random).ok()?;
-    Some(socket_id_from_random(&random))
+    Some(random)
+}
+
+/// The Engine.IO request's query without Engine.IO's own parameters: what a protocol v4 client
+/// gave as `query`, which stands for its auth on `/`.
+fn application_query(request: &HandshakeRequest) -> String {
+    const ENGINE_PARAMETERS: [&str; 6] = ["EIO", "transport", "sid", "t", "b64", "j"];
+    let query = request.uri.query().unwrap_or("");
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split_once('=').map_or(*pair, |(key, _)| key);
+            !ENGINE_PARAMETERS.contains(&key)
+        })
+        .collect();
+    kept.join("&")
 }

@@ -181,10 +181,11 @@ impl Socket {
         self.listeners().event_names()
     }
 
-    /// Listens to every incoming event, before its own listeners: name and raw arguments.
+    /// Listens to every incoming event, before its own listeners: name, raw arguments (read them
+    /// with [`Payload::event_args`]) and the [`AckSender`] when the client asked for an answer.
     pub fn on_any<F>(&self, listener: F)
     where
-        F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
+        F: Fn(&Socket, &str, &Payload, Option<AckSender>) + Send + Sync + 'static,
     {
         self.listeners().any.push(Arc::new(listener));
     }
@@ -192,7 +193,7 @@ impl Socket {
     /// As [`on_any`](Self::on_any), called before the catch-all listeners already added.
     pub fn prepend_any<F>(&self, listener: F)
     where
-        F: Fn(&Socket, &str, &Payload) + Send + Sync + 'static,
+        F: Fn(&Socket, &str, &Payload, Option<AckSender>) + Send + Sync + 'static,
     {
         self.listeners().any.insert(0, Arc::new(listener));
     }
@@ -404,7 +405,7 @@ impl Socket {
             }
         }
         for listener in any {
-            listener(self, name, &args);
+            listener(self, name, &args, ack.clone());
         }
         let listeners = self.listeners().take_for(name);
         for listener in listeners {

@@ -22,11 +22,11 @@ async fn echo_round_trip(url: String, transports: &[Transport]) {
         .unwrap();
     let socket = client.socket();
     let (auth_tx, auth_rx) = smol::channel::bounded(1);
-    socket.on("auth", move |(auth,): (Value,), _| {
+    socket.on("auth", move |_, (auth,): (Value,), _| {
         let _ = auth_tx.try_send(auth);
     });
     let (back_tx, back_rx) = smol::channel::bounded(1);
-    socket.on("message-back", move |args: (String, Bytes), _| {
+    socket.on("message-back", move |_, args: (String, Bytes), _| {
         let _ = back_tx.try_send(args);
     });
     smol::future::or(async { client.connect().await.expect("connect") }, async {

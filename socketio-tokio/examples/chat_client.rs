@@ -24,10 +24,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("CHAT_URL").unwrap_or_else(|_| "http://127.0.0.1:3000/".into());
     let client = Client::builder(url).build()?;
     let socket = client.socket();
-    socket.on("line", |(line,): (Line,), _| {
+    socket.on("line", |_, (line,): (Line,), _| {
         println!("{}: {}", line.from, line.text)
     });
-    socket.on("notice", |(notice,): (String,), _| println!("  ({notice})"));
+    socket.on("notice", |_, (notice,): (String,), _| {
+        println!("  ({notice})")
+    });
     socket.on_event(|event: &SocketEvent| {
         if let SocketEvent::Disconnect(reason) = event {
             let next = if reason.reconnects() {

@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let socket = client.socket();
     socket.on_event(|event: &SocketEvent| println!("socket: {event:?}"));
     // Any event with any arguments; answer if the server asks for an acknowledgement.
-    socket.on_any(|name, payload, ack: Option<AckSender>| {
+    socket.on_any(|_, name, payload, ack: Option<AckSender>| {
         let args: Value = payload.event_args().unwrap_or(Value::Null);
         println!("event {name}: {args}");
         if let Some(ack) = ack {

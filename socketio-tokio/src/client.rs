@@ -10,7 +10,7 @@
 //!     .auth(serde_json::json!({ "token": "abc" }))
 //!     .build()?;
 //! let socket = client.socket();
-//! socket.on("greeting", |(text,): (String,), ack: Option<AckSender>| {
+//! socket.on("greeting", |_, (text,): (String,), ack: Option<AckSender>| {
 //!     println!("server says {text}");
 //!     if let Some(ack) = ack {
 //!         let _ = ack.send("thanks");

@@ -850,7 +850,7 @@ async fn reserved_event_names_from_a_client_never_reach_listeners() {
                 });
             }
             let on_any = heard.clone();
-            socket.on_any(move |_, name, _| {
+            socket.on_any(move |_, name, _, _| {
                 if name != "echo" {
                     on_any.lock().unwrap().push(format!("any {name}"));
                 }

@@ -46,10 +46,10 @@ mod page {
             return;
         };
         let socket = client.socket();
-        socket.on("line", |(line,): (Line,), _| {
+        socket.on("line", |_, (line,): (Line,), _| {
             show_line(&line.from, &line.text)
         });
-        socket.on("notice", |(text,): (String,), _| show_notice(&text));
+        socket.on("notice", |_, (text,): (String,), _| show_notice(&text));
         let rejoin = socket.clone();
         socket.on_event(move |event| match event {
             // Also after a reconnection: a new socket on the server, so join again.

@@ -72,12 +72,12 @@ mod page {
     fn listen(socket: &Socket) -> Rc<RefCell<Heard>> {
         let heard = Rc::new(RefCell::new(Heard::default()));
         let log = heard.clone();
-        socket.on_any(move |name, payload, _| {
+        socket.on_any(move |_, name, payload, _| {
             let args = payload.deserialize().unwrap_or(Value::Null);
             log.borrow_mut().events.push((name.to_owned(), args));
         });
         let log = heard.clone();
-        socket.on("bytes-back", move |(blob,): (Bytes,), _| {
+        socket.on("bytes-back", move |_, (blob,): (Bytes,), _| {
             log.borrow_mut().binary.push(blob);
         });
         let log = heard.clone();
@@ -112,7 +112,7 @@ mod page {
         let socket = client.socket();
         let log = listen(&socket);
         // The server answers its questions with the length of the text.
-        socket.on("question", |(text,): (String,), ack| {
+        socket.on("question", |_, (text,): (String,), ack| {
             if let Some(ack) = ack {
                 let _ = ack.send(&(text.len(),));
             }

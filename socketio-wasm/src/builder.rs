@@ -7,7 +7,7 @@ use engineio_proto::{Transport, Transports};
 use serde::Serialize;
 use serde_json::Value;
 use socketio_proto::client::StackConfig;
-use socketio_proto::packet::{Namespace, RawJson};
+use socketio_proto::packet::{NamespaceName, RawJson};
 
 use crate::browser;
 use crate::driver::{Auth, Driver, Endpoint};
@@ -205,7 +205,7 @@ impl Endpoint {
         url: &str,
         path: &str,
         query: &[(String, String)],
-    ) -> Result<(Endpoint, Namespace), BuildError> {
+    ) -> Result<(Endpoint, NamespaceName), BuildError> {
         let parsed = match browser::location() {
             Some(base) => web_sys::Url::new_with_base(url, &base),
             None => web_sys::Url::new(url),
@@ -218,9 +218,9 @@ impl Endpoint {
         };
         let pathname = parsed.pathname();
         let namespace = if pathname.is_empty() {
-            Namespace::main()
+            NamespaceName::main()
         } else {
-            Namespace::new(pathname).map_err(|_| BuildError::InvalidUrl)?
+            NamespaceName::new(pathname).map_err(|_| BuildError::InvalidUrl)?
         };
         let params = web_sys::UrlSearchParams::new_with_str(&parsed.search())
             .map_err(|_| BuildError::InvalidUrl)?;

@@ -14,12 +14,14 @@ use engineio_proto::{Bytes, Frame, Instant, Transport};
 use serde_json::Value;
 use socketio_proto::client::stack::{EngineEvent, EngineId, Output};
 use socketio_proto::client::{EmitOptions, EngineState, Event, Stack, StackConfig};
-use socketio_proto::packet::{Namespace, Payload, RawJson};
+use socketio_proto::packet::{NamespaceName, Payload, RawJson};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use crate::browser;
-use crate::handle::{AckError, AckSender, ClientEvent, ConnectError, EmitError, SocketEvent};
+use crate::handle::{
+    AckError, AckSender, ClientEvent, ConnectError, EmitError, Socket, SocketEvent,
+};
 use crate::list_map::ListMap;
 use crate::oneshot;
 use crate::transport::{self, WebSocket};
@@ -74,7 +76,7 @@ impl Auth {
 }
 
 pub(crate) type EventHandler =
-    Rc<dyn Fn(&Payload, Option<AckSender>) -> Result<(), serde_json::Error>>;
+    Rc<dyn Fn(&Socket, &Payload, Option<AckSender>) -> Result<(), serde_json::Error>>;
 pub(crate) type SocketListener = Rc<dyn Fn(&SocketEvent)>;
 pub(crate) type ClientListener = Rc<dyn Fn(&ClientEvent)>;
 
@@ -95,10 +97,10 @@ struct State {
     /// The last [`Client`](crate::Client) is gone.
     closed: bool,
     websockets: Vec<WebSocket>,
-    auths: ListMap<Namespace, Auth>,
-    waiters: Vec<(Namespace, ConnectReply)>,
+    auths: ListMap<NamespaceName, Auth>,
+    waiters: Vec<(NamespaceName, ConnectReply)>,
     /// Bounded by the manager's `max_pending_acks` per namespace.
-    acks: ListMap<(Namespace, u64), AckReply>,
+    acks: ListMap<(NamespaceName, u64), AckReply>,
 }
 
 /// The timer armed for the stack's next deadline.
@@ -110,10 +112,10 @@ struct Armed {
 pub(crate) struct Driver {
     this: Weak<Driver>,
     state: RefCell<State>,
-    pub(crate) handlers: RefCell<ListMap<Namespace, Handlers>>,
+    pub(crate) handlers: RefCell<ListMap<NamespaceName, Handlers>>,
     pub(crate) client_listeners: RefCell<Vec<ClientListener>>,
     pumping: Cell<bool>,
-    pub(crate) main: Namespace,
+    pub(crate) main: NamespaceName,
     /// The builder's auth, for sockets connected without one of their own.
     pub(crate) auth: Auth,
     endpoint: Endpoint,
@@ -126,7 +128,7 @@ impl Driver {
         config: StackConfig,
         seed: u64,
         endpoint: Endpoint,
-        main: Namespace,
+        main: NamespaceName,
         auth: Auth,
     ) -> Rc<Driver> {
         Rc::new_cyclic(|this: &Weak<Driver>| {
@@ -172,7 +174,7 @@ impl Driver {
 
     // ----- commands -----
 
-    pub(crate) fn connect(&self, namespace: Namespace, auth: Auth, reply: ConnectReply) {
+    pub(crate) fn connect(&self, namespace: NamespaceName, auth: Auth, reply: ConnectReply) {
         let now = browser::now();
         let mut state = self.state.borrow_mut();
         if state.closed {
@@ -215,7 +217,7 @@ impl Driver {
         self.pump();
     }
 
-    pub(crate) fn disconnect(&self, namespace: &Namespace) {
+    pub(crate) fn disconnect(&self, namespace: &NamespaceName) {
         let waiters = {
             let mut state = self.state.borrow_mut();
             state.stack.disconnect(browser::now(), namespace);
@@ -228,7 +230,7 @@ impl Driver {
     /// Emits; `reply` hears the ack (or why none will come) when one was asked for.
     pub(crate) fn emit(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         payload: Payload,
         options: EmitOptions,
         reply: Option<AckReply>,
@@ -259,7 +261,7 @@ impl Driver {
         outcome
     }
 
-    pub(crate) fn ack(&self, namespace: &Namespace, id: u64, payload: Payload) {
+    pub(crate) fn ack(&self, namespace: &NamespaceName, id: u64, payload: Payload) {
         // An ack the socket can no longer send (it disconnected) is dropped, as in the reference.
         let _ = self.feed(|stack, now| stack.ack(now, namespace, id, payload));
     }
@@ -412,7 +414,7 @@ impl Driver {
 
     /// Auth callbacks are evaluated again for every session, before its `CONNECT`s go out.
     fn refresh_auth(&self) {
-        let callbacks: Vec<(Namespace, Auth)> = {
+        let callbacks: Vec<(NamespaceName, Auth)> = {
             let state = self.state.borrow();
             state
                 .auths
@@ -502,26 +504,25 @@ impl Driver {
         }
     }
 
-    /// Runs the handlers of an event from the server: those of its name, then the catch-all ones.
-    fn deliver(&self, namespace: &Namespace, payload: &Payload, ack: Option<u64>) {
+    /// Runs the handlers of an event from the server: the catch-all ones, then those of its name.
+    fn deliver(&self, namespace: &NamespaceName, payload: &Payload, ack: Option<u64>) {
         let name = payload.event_name().unwrap_or_default();
         let handlers: Vec<EventHandler> = match self.handlers.borrow().get(namespace) {
             Some(handlers) => handlers
-                .events
-                .get(&*name as &str)
-                .into_iter()
-                .flatten()
-                .chain(&handlers.any)
+                .any
+                .iter()
+                .chain(handlers.events.get(&*name as &str).into_iter().flatten())
                 .cloned()
                 .collect(),
             None => Vec::new(),
         };
-        let ack = match (ack, self.this.upgrade()) {
-            (Some(id), Some(driver)) => Some(AckSender::new(driver, namespace.clone(), id)),
-            _ => None,
+        let Some(driver) = self.this.upgrade() else {
+            return;
         };
+        let ack = ack.map(|id| AckSender::new(driver.clone(), namespace.clone(), id));
+        let socket = Socket::new(driver, namespace.clone());
         for handler in handlers {
-            if let Err(error) = handler(payload, ack.clone()) {
+            if let Err(error) = handler(&socket, payload, ack.clone()) {
                 let event = SocketEvent::InvalidArgs {
                     event: name.clone().into_owned(),
                     error: Rc::new(error),
@@ -531,7 +532,7 @@ impl Driver {
         }
     }
 
-    fn socket_event(&self, namespace: &Namespace, event: &SocketEvent) {
+    fn socket_event(&self, namespace: &NamespaceName, event: &SocketEvent) {
         let listeners: Vec<SocketListener> = self
             .handlers
             .borrow()
@@ -550,14 +551,14 @@ impl Driver {
         }
     }
 
-    fn resolve_ack(&self, namespace: Namespace, id: u64, result: Result<Payload, AckError>) {
+    fn resolve_ack(&self, namespace: NamespaceName, id: u64, result: Result<Payload, AckError>) {
         let reply = self.state.borrow_mut().acks.remove(&(namespace, id));
         if let Some(reply) = reply {
             reply.send(result);
         }
     }
 
-    fn resolve_waiters(&self, namespace: &Namespace, result: Result<(), ConnectError>) {
+    fn resolve_waiters(&self, namespace: &NamespaceName, result: Result<(), ConnectError>) {
         let waiters = take_waiters(&mut self.state.borrow_mut().waiters, |w| w == namespace);
         settle(waiters, result);
     }
@@ -576,8 +577,8 @@ impl Drop for Driver {
 
 /// The waiters `matches` picks, taken out of `waiters`.
 fn take_waiters(
-    waiters: &mut Vec<(Namespace, ConnectReply)>,
-    matches: impl Fn(&Namespace) -> bool,
+    waiters: &mut Vec<(NamespaceName, ConnectReply)>,
+    matches: impl Fn(&NamespaceName) -> bool,
 ) -> Vec<ConnectReply> {
     let mut taken = Vec::new();
     let mut index = 0;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketio_proto::client::{DisconnectReason, EmitOptions, OpenFailure};
-use socketio_proto::packet::{EncodeError, InvalidNamespace, Namespace, Payload, RawJson};
+use socketio_proto::packet::{EncodeError, InvalidNamespace, NamespaceName, Payload, RawJson};
 
 use crate::builder::ClientBuilder;
 use crate::driver::{Auth, Driver, EventHandler};
@@ -170,10 +170,7 @@ impl Client {
 
     /// The socket of the URL's namespace.
     pub fn socket(&self) -> Socket {
-        Socket {
-            namespace: self.driver.main.clone(),
-            driver: self.driver.clone(),
-        }
+        Socket::new(self.driver.clone(), self.driver.main.clone())
     }
 
     /// The socket of another namespace over the same connection; [`Socket::connect`] connects it.
@@ -182,10 +179,8 @@ impl Client {
     /// # Errors
     /// If `namespace` is not a valid name (it must start with `/` and contain no `,`).
     pub fn of(&self, namespace: &str) -> Result<Socket, InvalidNamespace> {
-        Ok(Socket {
-            namespace: Namespace::new(namespace.to_owned())?,
-            driver: self.driver.clone(),
-        })
+        let namespace = NamespaceName::new(namespace.to_owned())?;
+        Ok(Socket::new(self.driver.clone(), namespace))
     }
 
     /// Connects the URL's namespace: shorthand for `client.socket().connect()`.
@@ -216,7 +211,7 @@ impl Client {
 /// One namespace of a [`Client`]: its handlers, emits and state. Cheap to clone.
 #[derive(Clone)]
 pub struct Socket {
-    namespace: Namespace,
+    namespace: NamespaceName,
     driver: Rc<Driver>,
 }
 
@@ -229,6 +224,10 @@ impl fmt::Debug for Socket {
 }
 
 impl Socket {
+    pub(crate) fn new(driver: Rc<Driver>, namespace: NamespaceName) -> Self {
+        Socket { namespace, driver }
+    }
+
     /// The namespace.
     pub fn namespace(&self) -> &str {
         self.namespace.as_str()
@@ -274,10 +273,10 @@ impl Socket {
     pub fn on<T, F>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(T, Option<AckSender>) + 'static,
+        F: Fn(&Socket, T, Option<AckSender>) + 'static,
     {
-        let handler: EventHandler = Rc::new(move |payload: &Payload, ack| {
-            handler(payload.event_args::<T>()?, ack);
+        let handler: EventHandler = Rc::new(move |socket: &Socket, payload: &Payload, ack| {
+            handler(socket, payload.event_args::<T>()?, ack);
             Ok(())
         });
         let mut handlers = self.driver.handlers.borrow_mut();
@@ -285,15 +284,16 @@ impl Socket {
         handlers.events.entry(event.to_owned()).push(handler);
     }
 
-    /// Calls `handler` for every event from the server, with its name and raw payload (read it with
-    /// [`Payload::event_args`]), after the handlers registered with [`on`](Self::on).
+    /// Calls `handler` for every event from the server, before the handlers registered with
+    /// [`on`](Self::on) (as the reference's `onAny`): its name, raw payload (read it with
+    /// [`Payload::event_args`]) and the [`AckSender`] when the server asked for an answer.
     pub fn on_any<F>(&self, handler: F)
     where
-        F: Fn(&str, &Payload, Option<AckSender>) + 'static,
+        F: Fn(&Socket, &str, &Payload, Option<AckSender>) + 'static,
     {
-        let handler: EventHandler = Rc::new(move |payload: &Payload, ack| {
+        let handler: EventHandler = Rc::new(move |socket: &Socket, payload: &Payload, ack| {
             let name = payload.event_name().unwrap_or_default();
-            handler(&name, payload, ack);
+            handler(socket, &name, payload, ack);
             Ok(())
         });
         self.driver
@@ -474,7 +474,7 @@ impl Future for Connecting {
 #[derive(Clone)]
 pub struct AckSender {
     driver: Rc<Driver>,
-    namespace: Namespace,
+    namespace: NamespaceName,
     id: u64,
 }
 
@@ -488,7 +488,7 @@ impl fmt::Debug for AckSender {
 }
 
 impl AckSender {
-    pub(crate) fn new(driver: Rc<Driver>, namespace: Namespace, id: u64) -> Self {
+    pub(crate) fn new(driver: Rc<Driver>, namespace: NamespaceName, id: u64) -> Self {
         AckSender {
             driver,
             namespace,
@@ -497,9 +497,13 @@ impl AckSender {
     }
 
     /// Answers with `args` (spread as for [`Socket::emit`]).
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
-        let payload = Payload::new(args)?;
-        self.driver.ack(&self.namespace, self.id, payload);
+    pub fn send<T: Serialize + ?Sized>(&self, args: &T) -> Result<(), EmitError> {
+        self.send_payload(Payload::new(args)?)
+    }
+
+    /// Answers with arguments already encoded as a payload (such as the event's own).
+    pub fn send_payload(&self, args: Payload) -> Result<(), EmitError> {
+        self.driver.ack(&self.namespace, self.id, args);
         Ok(())
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! let client = Client::builder("/").build()?; // relative to the page, or a full URL
 //! let socket = client.socket();
-//! socket.on("chat", |(from, text): (String, String), _ack| { /* show it */ });
+//! socket.on("chat", |_, (from, text): (String, String), _ack| { /* show it */ });
 //! socket.connect().await?;
 //! socket.emit("chat", &("me", "hello"))?;
 //! let answer = socket.emit_with_ack("count", &()).timeout(Duration::from_secs(5)).await?;

@@ -116,11 +116,11 @@ fn the_chat_page_talks_to_the_room_through_the_wasm_client() {
             .expect("a client");
         let socket = client.socket();
         let log = heard.clone();
-        socket.on("notice", move |(text,): (String,), _| {
+        socket.on("notice", move |_, (text,): (String,), _| {
             log.lock().unwrap().push(text)
         });
         let log = heard.clone();
-        socket.on("line", move |(line,): (Value,), _| {
+        socket.on("line", move |_, (line,): (Value,), _| {
             log.lock()
                 .unwrap()
                 .push(format!("{}: {}", line["from"], line["text"]));

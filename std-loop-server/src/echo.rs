@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use engineio_proto::Instant;
 use serde_json::Value;
-use socketio_proto::packet::{Namespace, Payload};
+use socketio_proto::packet::{NamespaceName, Payload};
 use socketio_proto::server::{Event, ServerConnection};
 
 use crate::random::Ids;
@@ -29,7 +29,7 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The echo's state on one connection: each namespace's auth payload.
 #[derive(Debug, Default)]
 pub struct Echo {
-    auth: Vec<(Namespace, Value)>,
+    auth: Vec<(NamespaceName, Value)>,
 }
 
 impl Echo {
@@ -98,7 +98,7 @@ impl Echo {
     fn on_client_event(
         &mut self,
         now: Instant,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         args: Payload,
         ack: Option<u64>,
         connection: &mut ServerConnection,
@@ -113,13 +113,11 @@ impl Echo {
             }
             ("message-with-ack", Some(id)) => {
                 let answer = with_name(&args, None);
-                report(answer.map(|answer| connection.ack(now, namespace, id, answer)));
+                report(answer.map(|answer| connection.ack(namespace, id, answer)));
             }
             ("auth", Some(id)) => {
                 let auth = self.auth_of(namespace);
-                report(
-                    Payload::new(&(auth,)).map(|answer| connection.ack(now, namespace, id, answer)),
-                );
+                report(Payload::new(&(auth,)).map(|answer| connection.ack(namespace, id, answer)));
             }
             ("server-ask", _) => {
                 let question = Payload::event("question", &(1, "two"));
@@ -131,7 +129,7 @@ impl Echo {
         }
     }
 
-    fn auth_of(&self, namespace: &Namespace) -> Value {
+    fn auth_of(&self, namespace: &NamespaceName) -> Value {
         self.auth
             .iter()
             .find(|(connected, _)| connected == namespace)

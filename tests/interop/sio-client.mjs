@@ -69,6 +69,8 @@ async function basics(transports) {
   const back = once(socket, "message-back");
   socket.emit("message", "hello", 42);
   out.messageBack = await within(back, "message-back");
+  // An event with no listener of its own, answered by the server's catch-all listener.
+  out.anyAck = await within(ackAll(socket, "any-ask", 7), "any-ask ack");
   // The server asks us; we answer its ack, and it reports what it got.
   socket.on("question", (a, b, ack) => ack(`${a}-${b}`, "answer"));
   const answer = once(socket, "answer");

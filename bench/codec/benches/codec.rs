@@ -16,7 +16,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use engineio_proto::Utf8Bytes;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
-use socketio_proto::packet::{Decoder, Encoded, Namespace, PacketKind};
+use socketio_proto::packet::{Decoder, Encoded, NamespaceName, PacketKind};
 use socketioxide_core::Str;
 use socketioxide_core::parser::{Parse, ParseConfig, ParseError, ParserState};
 use socketioxide_parser_common::CommonParser;
@@ -72,7 +72,7 @@ struct Case {
 }
 
 fn corpus() -> Vec<Case> {
-    let ns = Namespace::default();
+    let ns = NamespaceName::default();
     let one = message(1, 850);
     let many: Vec<Message> = (0..240).map(|id| message(id, 160)).collect();
     let file = File {

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use core::fmt;
 
 use crate::error::DecodeError;
-use crate::handshake::Handshake;
+use crate::handshake::SessionParams;
 use crate::packet::{Frame, Message};
 
 /// The next thing the runtime must do, from [`poll_output`](super::ClientSession::poll_output).
@@ -46,7 +46,7 @@ pub enum Output {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The handshake arrived: the session is open.
-    Open(Handshake),
+    Open(SessionParams),
     /// A message from the server.
     Message(Message),
     /// The WebSocket probe succeeded; polling is pausing before the switch.

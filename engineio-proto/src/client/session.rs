@@ -10,7 +10,7 @@ use super::output::{CloseReason, Event, Output, SendError};
 use super::query::endpoint_query;
 use super::upgrade::Probe;
 use crate::error::DecodeError;
-use crate::handshake::Handshake;
+use crate::handshake::SessionParams;
 use crate::packet::{Message, Packet};
 use crate::payload::encode_batch;
 use crate::time::Instant;
@@ -26,7 +26,7 @@ pub(super) enum State {
     Idle,
     /// Started, waiting for the handshake.
     Opening,
-    /// Handshake received.
+    /// SessionParams received.
     Open,
     /// [`ClientSession::close`] was called; the write queue (and an upgrade under way) finishes first.
     Closing,
@@ -58,7 +58,7 @@ pub struct ClientSession {
     pub(super) config: ClientConfig,
     pub(super) state: State,
     pub(super) transport: Transport,
-    pub(super) handshake: Option<Handshake>,
+    pub(super) handshake: Option<SessionParams>,
     pub(super) requests: Requests,
     /// Whether a WebSocket (the probe or the session's own) exists and has not been reported closed
     /// or been told to close.
@@ -154,7 +154,7 @@ impl ClientSession {
             let timeout = self
                 .handshake
                 .as_ref()
-                .map_or(Duration::ZERO, Handshake::ping_timeout);
+                .map_or(Duration::ZERO, SessionParams::ping_timeout);
             self.ping_deadline = Some(now + timeout);
             self.write_queue.push_back(Packet::ping());
             self.flush();
@@ -199,7 +199,7 @@ impl ClientSession {
     }
 
     /// The server's handshake, once it has arrived.
-    pub fn handshake(&self) -> Option<&Handshake> {
+    pub fn handshake(&self) -> Option<&SessionParams> {
         self.handshake.as_ref()
     }
 
@@ -264,7 +264,7 @@ impl ClientSession {
     }
 
     fn on_handshake(&mut self, now: Instant, json: &Utf8Bytes) {
-        let handshake = match Handshake::parse(json) {
+        let handshake = match SessionParams::parse(json) {
             Ok(handshake) => handshake,
             Err(error) => return self.close_with(CloseReason::ParseError(error)),
         };
@@ -301,7 +301,7 @@ impl ClientSession {
         let interval = self
             .handshake
             .as_ref()
-            .map_or(Duration::ZERO, Handshake::ping_interval);
+            .map_or(Duration::ZERO, SessionParams::ping_interval);
         self.next_ping = Some(now + interval);
     }
 

@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::handshake::Handshake;
+use crate::handshake::SessionParams;
 use crate::transport::{Transport, Transports};
 
 /// Settings shared by every session of a server.
@@ -113,12 +113,12 @@ impl ServerConfig {
     }
 
     /// The handshake announced to a session `sid` opened over `transport`.
-    pub fn handshake(&self, sid: &str, transport: Transport) -> Handshake {
+    pub fn handshake(&self, sid: &str, transport: Transport) -> SessionParams {
         let mut upgrades = Vec::new();
         if self.offers_upgrade(transport) {
             upgrades.push(String::from(Transport::WebSocket.as_str()));
         }
-        Handshake {
+        SessionParams {
             sid: String::from(sid),
             upgrades,
             ping_interval: millis(self.ping_interval),

@@ -4,7 +4,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
-use engineio_proto::server::PostError;
+use engineio_proto::server::{ClientProtocol, PostError};
 use engineio_proto::{ErrorCode, Transport};
 use futures_channel::oneshot;
 use http::{Response, StatusCode};
@@ -27,8 +27,10 @@ pub(crate) async fn handshake(
     shared: &Arc<EngineState>,
     sid: String,
     request: HandshakeRequest,
+    protocol: ClientProtocol,
 ) -> Answer {
-    let Some(mut task) = SessionTask::open(shared, sid.clone(), Transport::Polling) else {
+    let Some(mut task) = SessionTask::open(shared, sid.clone(), Transport::Polling, protocol)
+    else {
         return Ok(response::internal_error());
     };
     let (reply, answer) = oneshot::channel();

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use engineio_proto::RequestError;
-use engineio_proto::server::{POLL_CONTENT_TYPE, POST_OK_BODY};
+use engineio_proto::server::{POST_OK_BODY, poll_content_type};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{Response, StatusCode};
 
@@ -27,9 +27,11 @@ pub(crate) fn error(error: &RequestError) -> Response<ResponseBody> {
     with_body(status, "application/json", error.json_body())
 }
 
-/// A long-polling payload. Never cached: each GET is a new read of the session.
+/// A long-polling payload (text, or a revision 3 binary payload, told apart by its first byte).
+/// Never cached: each GET is a new read of the session.
 pub(crate) fn poll(payload: Bytes) -> Response<ResponseBody> {
-    let mut response = with_body(StatusCode::OK, POLL_CONTENT_TYPE, payload);
+    let content_type = poll_content_type(&payload);
+    let mut response = with_body(StatusCode::OK, content_type, payload);
     response
         .headers_mut()
         .insert(CACHE_CONTROL, http::HeaderValue::from_static("no-store"));

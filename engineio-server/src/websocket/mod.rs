@@ -8,6 +8,7 @@ mod raw_io;
 use std::sync::Arc;
 
 use engineio_proto::Transport;
+use engineio_proto::server::ClientProtocol;
 use futures_channel::oneshot;
 use http::request::Parts;
 use http::{HeaderMap, Request, Response};
@@ -50,9 +51,10 @@ pub(crate) fn handshake(
     shared: &Arc<EngineState>,
     sid: String,
     parts: &mut Parts,
+    protocol: ClientProtocol,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
-    let Some(mut task) = SessionTask::open(shared, sid, Transport::WebSocket) else {
+    let Some(mut task) = SessionTask::open(shared, sid, Transport::WebSocket, protocol) else {
         return Ok(response::internal_error());
     };
     task.attach_socket(take_upgrade(parts));
@@ -60,16 +62,18 @@ pub(crate) fn handshake(
     Ok(accept::switching_protocols(accept))
 }
 
-/// A WebSocket for an existing (polling) session: the probe of an upgrade, if the session agrees.
+/// A WebSocket for an existing (polling) session: the probe of an upgrade, if the session agrees
+/// (`protocol` is what the WebSocket request says of itself: its revision must be the session's).
 pub(crate) async fn upgrade_session(
     sid: &str,
     inbox: &Inbox,
     parts: &mut Parts,
+    protocol: ClientProtocol,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
     let (reply, answer) = oneshot::channel();
     inbox
-        .push(SessionInput::Upgrade(take_upgrade(parts), reply))
+        .push(SessionInput::Upgrade(take_upgrade(parts), protocol, reply))
         .map_err(|refused| polling::refusal(sid, refused))?;
     match answer.await {
         Ok(UpgradeAnswer::Probe | UpgradeAnswer::Surplus) => {

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use alloc::string::String;
 
 use engineio_proto::client::CloseReason;
-use engineio_proto::{Handshake, Instant, Message};
+use engineio_proto::{Instant, Message, SessionParams};
 
 use super::manager::{EngineState, MainNamespace, Manager};
 use super::output::{DisconnectReason, Event, OpenFailure, Output};
@@ -38,7 +38,7 @@ impl Manager {
     /// The engine session opened with `handshake` (it emitted `Open(handshake)`): as
     /// [`handle_engine_open`](Self::handle_engine_open), and the manager learns the session id, from
     /// which Socket.IO v4 socket ids derive (a v4 manager needs this call rather than the other).
-    pub fn handle_engine_handshake(&mut self, now: Instant, handshake: &Handshake) {
+    pub fn handle_engine_handshake(&mut self, now: Instant, handshake: &SessionParams) {
         if self.engine != EngineState::Opening {
             return;
         }

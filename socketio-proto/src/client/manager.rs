@@ -10,7 +10,7 @@ use super::backoff::{Backoff, SplitMix64};
 use super::config::{EmitOptions, ManagerConfig};
 use super::output::{AckError, DisconnectReason, EmitError, Event, InvalidAuth, Output};
 use super::socket::{BufferedEmit, Socket};
-use crate::packet::{Decoder, Namespace, Packet, Payload, RawJson, is_reserved_event};
+use crate::packet::{Decoder, NamespaceName, Packet, Payload, RawJson, is_reserved_event};
 use crate::v4;
 
 /// Where the engine session is, as far as the manager knows.
@@ -51,7 +51,7 @@ pub struct Manager {
     pub(super) skip_reconnect: bool,
     /// When the next reconnection attempt starts.
     pub(super) reconnect_at: Option<Instant>,
-    pub(super) sockets: BTreeMap<Namespace, Socket>,
+    pub(super) sockets: BTreeMap<NamespaceName, Socket>,
     pub(super) decoder: Decoder,
     pub(super) outputs: VecDeque<Output>,
     /// The current engine session's id, once its handshake was reported (Socket.IO v4 ids derive
@@ -93,7 +93,7 @@ impl Manager {
     pub fn connect(
         &mut self,
         now: Instant,
-        namespace: Namespace,
+        namespace: NamespaceName,
         auth: Option<RawJson>,
     ) -> Result<(), InvalidAuth> {
         if auth.as_ref().is_some_and(|auth| !is_object(auth)) {
@@ -119,7 +119,7 @@ impl Manager {
     /// `io.socket(nsp)` does with `autoConnect: false`: [`emit`](Self::emit)s on it wait in its
     /// buffer (bounded by [`ManagerConfig::max_buffered_packets`]) until [`connect`](Self::connect)
     /// is called and the server accepts it. Does nothing if the socket exists.
-    pub fn add_socket(&mut self, namespace: Namespace) {
+    pub fn add_socket(&mut self, namespace: NamespaceName) {
         self.sockets.entry(namespace).or_default();
     }
 
@@ -374,9 +374,9 @@ impl Manager {
 
 /// The map's own key (a cheap clone) with the socket, found by name.
 pub(super) fn socket_entry<'a>(
-    sockets: &'a mut BTreeMap<Namespace, Socket>,
+    sockets: &'a mut BTreeMap<NamespaceName, Socket>,
     namespace: &str,
-) -> Option<(Namespace, &'a mut Socket)> {
+) -> Option<(NamespaceName, &'a mut Socket)> {
     let (key, _) = sockets.get_key_value(namespace)?;
     let key = key.clone();
     let socket = sockets.get_mut(namespace)?;
@@ -389,13 +389,13 @@ pub(super) fn send_packet(outputs: &mut VecDeque<Output>, packet: &Packet) {
 }
 
 /// Socket.IO v4: `namespace` with `auth` as its query (`/admin?token=abc`), or as it is without auth.
-fn with_query(namespace: &Namespace, auth: Option<&RawJson>) -> Namespace {
+fn with_query(namespace: &NamespaceName, auth: Option<&RawJson>) -> NamespaceName {
     let query = auth.map(v4::query_from_auth).unwrap_or_default();
     if query.is_empty() {
         return namespace.clone();
     }
     // The query is escaped: it has no `,`, so the name stays valid.
-    Namespace::new(format!("{namespace}?{query}")).unwrap_or_else(|_| namespace.clone())
+    NamespaceName::new(format!("{namespace}?{query}")).unwrap_or_else(|_| namespace.clone())
 }
 
 /// Whether already valid JSON is an object (the only `CONNECT` payload a server accepts).

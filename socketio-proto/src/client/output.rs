@@ -6,7 +6,7 @@ use core::fmt;
 use engineio_proto::Message;
 use engineio_proto::client::CloseReason;
 
-use crate::packet::{Namespace, Payload, RawJson};
+use crate::packet::{NamespaceName, Payload, RawJson};
 
 /// The next thing the runtime must do, from [`poll_output`](super::Manager::poll_output).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum Event {
     /// The server accepted the namespace connection.
     Connect {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The socket id the server gave.
         sid: String,
     },
@@ -41,7 +41,7 @@ pub enum Event {
     /// reconnection goes on.
     ConnectError {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The server's message, or the attempt's failure ([`OpenFailure::as_str`]).
         message: String,
         /// The server's `data`, if any.
@@ -51,14 +51,14 @@ pub enum Event {
     /// socket hears of the engine closing even before the server accepted it).
     Disconnect {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// Why; [`DisconnectReason::reconnects`] tells whether the socket is still active.
         reason: DisconnectReason,
     },
     /// An event from the server.
     Event {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// `[name, ...args]` with attachments.
         args: Payload,
         /// The id to answer with [`ack`](super::Manager::ack), if the server wants an answer.
@@ -67,7 +67,7 @@ pub enum Event {
     /// The server acknowledged an emit.
     Ack {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The id [`emit`](super::Manager::emit) returned.
         id: u64,
         /// The answer's arguments.
@@ -76,7 +76,7 @@ pub enum Event {
     /// No acknowledgement within the emit's timeout; a later one is ignored.
     AckTimeout {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The id [`emit`](super::Manager::emit) returned.
         id: u64,
     },
@@ -84,7 +84,7 @@ pub enum Event {
     /// rejected) before the answer.
     AckCancelled {
         /// The namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The id [`emit`](super::Manager::emit) returned.
         id: u64,
     },

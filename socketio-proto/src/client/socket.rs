@@ -9,7 +9,7 @@ use engineio_proto::Instant;
 
 use super::config::ManagerConfig;
 use super::output::{EmitError, Event, Output};
-use crate::packet::{Encoded, Namespace, Payload, RawJson};
+use crate::packet::{Encoded, NamespaceName, Payload, RawJson};
 
 /// An emit waiting for the socket to connect.
 #[derive(Debug)]
@@ -121,7 +121,7 @@ impl Socket {
     pub(super) fn expire_acks(
         &mut self,
         now: Instant,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         out: &mut VecDeque<Output>,
     ) {
         while let Some(&(deadline, id)) = self.ack_deadlines.first() {
@@ -146,7 +146,7 @@ impl Socket {
     /// Delivers an event to the application, remembering its ack id so it can be answered once.
     pub(super) fn deliver_event(
         &mut self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         args: Payload,
         ack: Option<u64>,
         max_unanswered: usize,
@@ -177,7 +177,7 @@ impl Socket {
     /// application hears of the connection, then of the events that arrived early.
     pub(super) fn on_connected(
         &mut self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         sid: String,
         config: &ManagerConfig,
         out: &mut VecDeque<Output>,
@@ -203,7 +203,11 @@ impl Socket {
     /// The socket's connection (or connection under way) is gone: acks of events already sent will
     /// never come and are cancelled; what the server asked of this connection can no longer be
     /// answered. Emits still buffered, and their acks, wait for the next connection.
-    pub(super) fn lose_connection(&mut self, namespace: &Namespace, out: &mut VecDeque<Output>) {
+    pub(super) fn lose_connection(
+        &mut self,
+        namespace: &NamespaceName,
+        out: &mut VecDeque<Output>,
+    ) {
         self.connected = false;
         self.connecting = false;
         self.sid = None;

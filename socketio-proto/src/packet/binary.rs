@@ -6,7 +6,7 @@ use bytes::Bytes;
 use engineio_proto::Utf8Bytes;
 
 use super::name::NameSpan;
-use super::namespace::Namespace;
+use super::namespace::NamespaceName;
 use super::payload::Payload;
 use super::{Packet, PacketKind};
 
@@ -20,7 +20,7 @@ pub(super) enum BinaryKind {
 /// The scanned text of a binary packet and the attachments received so far.
 #[derive(Debug)]
 pub(super) struct PendingBinary {
-    namespace: Namespace,
+    namespace: NamespaceName,
     kind: BinaryKind,
     json: Utf8Bytes,
     name: NameSpan,
@@ -31,7 +31,7 @@ pub(super) struct PendingBinary {
 impl PendingBinary {
     /// `expected` is the announced count, already checked against the decoder's limit.
     pub(super) fn new(
-        namespace: Namespace,
+        namespace: NamespaceName,
         kind: BinaryKind,
         json: Utf8Bytes,
         name: NameSpan,

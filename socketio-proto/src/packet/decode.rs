@@ -13,7 +13,7 @@ use engineio_proto::Utf8Bytes;
 
 use super::binary::{BinaryKind, PendingBinary};
 use super::error::ParseError;
-use super::namespace::Namespace;
+use super::namespace::NamespaceName;
 use super::payload::{Payload, RawJson};
 use super::scan::{Shape, scan};
 use super::{Packet, PacketKind, PacketType};
@@ -125,9 +125,9 @@ impl Cursor<'_> {
 
     /// `/<name>` if the next byte is `/`, up to a comma (consumed) or the end of the packet, as the
     /// reference parser reads it: `40/custom` and `40/custom,{..}` both name `/custom`.
-    fn namespace(&mut self, text: &Utf8Bytes) -> Result<Namespace, ParseError> {
+    fn namespace(&mut self, text: &Utf8Bytes) -> Result<NamespaceName, ParseError> {
         if self.peek() != Some(b'/') {
-            return Ok(Namespace::main());
+            return Ok(NamespaceName::main());
         }
         let start = self.pos;
         let (length, next) = match self.bytes[start..].iter().position(|&byte| byte == b',') {
@@ -139,7 +139,7 @@ impl Cursor<'_> {
         let name = text
             .slice(start, start + length)
             .ok_or(ParseError::InvalidPayload)?;
-        Ok(Namespace::from_checked(name))
+        Ok(NamespaceName::from_checked(name))
     }
 
     /// Leading digits as a `u64`; stops at the first digit that overflows it.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::args::{ArgsArray, write_json};
 use super::error::EncodeError;
-use super::namespace::Namespace;
+use super::namespace::NamespaceName;
 use super::payload::json_text;
 use super::{Packet, PacketKind, PacketType};
 
@@ -46,7 +46,7 @@ impl Encoded {
     /// Encodes an event straight from serializable arguments into one buffer: `args` spread as for
     /// [`Payload::new`](super::Payload::new), byte values as attachments.
     pub fn event<T: Serialize + ?Sized>(
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         name: &str,
         args: &T,
         ack: Option<u64>,
@@ -57,7 +57,7 @@ impl Encoded {
     /// Encodes the ack of event `id` straight from serializable arguments (spread as for
     /// [`Payload::new`](super::Payload::new)).
     pub fn ack<T: Serialize + ?Sized>(
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: u64,
         args: &T,
     ) -> Result<Self, EncodeError> {
@@ -137,7 +137,7 @@ const U64_DIGITS_MAX: usize = 20;
 const PREFIX_RESERVED: usize = 1 + 1 + U64_DIGITS_MAX + 1;
 
 fn encode_args<T: Serialize + ?Sized>(
-    namespace: &Namespace,
+    namespace: &NamespaceName,
     name: Option<&str>,
     args: &T,
     id: Option<u64>,

@@ -31,7 +31,7 @@ mod ser;
 pub use decode::{Decoder, DecoderConfig};
 pub use encode::Encoded;
 pub use error::{EncodeError, InvalidNamespace, ParseError};
-pub use namespace::Namespace;
+pub use namespace::NamespaceName;
 pub use payload::{Payload, RawJson};
 pub use placeholder::{placeholder, placeholder_index};
 pub use reserved::{RESERVED_EVENTS, is_reserved_event};
@@ -88,7 +88,7 @@ impl PacketType {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
     /// The namespace it belongs to.
-    pub namespace: Namespace,
+    pub namespace: NamespaceName,
     /// What it says.
     pub kind: PacketKind,
 }
@@ -121,7 +121,7 @@ pub enum PacketKind {
 
 impl Packet {
     /// A `CONNECT` packet.
-    pub fn connect(namespace: Namespace, data: Option<RawJson>) -> Self {
+    pub fn connect(namespace: NamespaceName, data: Option<RawJson>) -> Self {
         Packet {
             namespace,
             kind: PacketKind::Connect(data),
@@ -129,7 +129,7 @@ impl Packet {
     }
 
     /// A `DISCONNECT` packet.
-    pub fn disconnect(namespace: Namespace) -> Self {
+    pub fn disconnect(namespace: NamespaceName) -> Self {
         Packet {
             namespace,
             kind: PacketKind::Disconnect,
@@ -137,7 +137,7 @@ impl Packet {
     }
 
     /// An event; `args` should come from [`Payload::event`] so that it starts with the name.
-    pub fn event(namespace: Namespace, args: Payload, ack: Option<u64>) -> Self {
+    pub fn event(namespace: NamespaceName, args: Payload, ack: Option<u64>) -> Self {
         Packet {
             namespace,
             kind: PacketKind::Event { args, ack },
@@ -145,7 +145,7 @@ impl Packet {
     }
 
     /// The acknowledgement of event `id`.
-    pub fn ack(namespace: Namespace, id: u64, args: Payload) -> Self {
+    pub fn ack(namespace: NamespaceName, id: u64, args: Payload) -> Self {
         Packet {
             namespace,
             kind: PacketKind::Ack { args, id },
@@ -153,7 +153,7 @@ impl Packet {
     }
 
     /// A `CONNECT_ERROR` packet.
-    pub fn connect_error(namespace: Namespace, data: RawJson) -> Self {
+    pub fn connect_error(namespace: NamespaceName, data: RawJson) -> Self {
         Packet {
             namespace,
             kind: PacketKind::ConnectError(data),

@@ -1,4 +1,4 @@
-//! `Namespace`: a validated namespace name.
+//! `NamespaceName`: a validated namespace name.
 
 use core::borrow::Borrow;
 use core::cmp::Ordering;
@@ -12,21 +12,21 @@ use super::error::InvalidNamespace;
 
 /// A namespace name: starts with `/`, contains no `,`. The main namespace is `/`.
 ///
-/// Compares, orders and hashes as its text, so a map keyed by `Namespace` can be searched with a `&str`.
+/// Compares, orders and hashes as its text, so a map keyed by `NamespaceName` can be searched with a `&str`.
 #[derive(Clone)]
-pub struct Namespace(Utf8Bytes);
+pub struct NamespaceName(Utf8Bytes);
 
-impl Namespace {
+impl NamespaceName {
     /// The main namespace, `/`.
     pub const fn main() -> Self {
-        Namespace(Utf8Bytes::from_static("/"))
+        NamespaceName(Utf8Bytes::from_static("/"))
     }
 
     /// Checks and wraps a name.
     pub fn new(name: impl Into<Utf8Bytes>) -> Result<Self, InvalidNamespace> {
         let name = name.into();
         if is_valid(name.as_bytes()) {
-            Ok(Namespace(name))
+            Ok(NamespaceName(name))
         } else {
             Err(InvalidNamespace)
         }
@@ -41,13 +41,13 @@ impl Namespace {
             is_valid(name.as_bytes()),
             "invalid namespace: must start with '/' and contain no ','"
         );
-        Namespace(Utf8Bytes::from_static(name))
+        NamespaceName(Utf8Bytes::from_static(name))
     }
 
     /// Wraps text the decoder has already checked.
     pub(super) fn from_checked(name: Utf8Bytes) -> Self {
         debug_assert!(is_valid(name.as_bytes()));
-        Namespace(name)
+        NamespaceName(name)
     }
 
     /// The name.
@@ -80,21 +80,21 @@ const fn is_valid(name: &[u8]) -> bool {
     true
 }
 
-impl Default for Namespace {
+impl Default for NamespaceName {
     fn default() -> Self {
-        Namespace::main()
+        NamespaceName::main()
     }
 }
 
-impl TryFrom<&str> for Namespace {
+impl TryFrom<&str> for NamespaceName {
     type Error = InvalidNamespace;
 
     fn try_from(name: &str) -> Result<Self, InvalidNamespace> {
-        Namespace::new(alloc::string::String::from(name))
+        NamespaceName::new(alloc::string::String::from(name))
     }
 }
 
-impl Deref for Namespace {
+impl Deref for NamespaceName {
     type Target = str;
 
     fn deref(&self) -> &str {
@@ -102,64 +102,64 @@ impl Deref for Namespace {
     }
 }
 
-impl AsRef<str> for Namespace {
+impl AsRef<str> for NamespaceName {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl Borrow<str> for Namespace {
+impl Borrow<str> for NamespaceName {
     fn borrow(&self) -> &str {
         self.as_str()
     }
 }
 
-impl PartialEq for Namespace {
+impl PartialEq for NamespaceName {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
-impl Eq for Namespace {}
+impl Eq for NamespaceName {}
 
-impl PartialEq<str> for Namespace {
+impl PartialEq<str> for NamespaceName {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
     }
 }
 
-impl PartialEq<&str> for Namespace {
+impl PartialEq<&str> for NamespaceName {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
 }
 
-impl PartialOrd for Namespace {
+impl PartialOrd for NamespaceName {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Namespace {
+impl Ord for NamespaceName {
     fn cmp(&self, other: &Self) -> Ordering {
         self.as_str().cmp(other.as_str())
     }
 }
 
-impl Hash for Namespace {
+impl Hash for NamespaceName {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Must hash like `str` for `Borrow<str>` lookups.
         self.as_str().hash(state);
     }
 }
 
-impl fmt::Debug for Namespace {
+impl fmt::Debug for NamespaceName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl fmt::Display for Namespace {
+impl fmt::Display for NamespaceName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -171,11 +171,11 @@ mod tests {
 
     #[test]
     fn validates_names() {
-        assert!(Namespace::new("/").unwrap().is_main());
-        assert_eq!(Namespace::new("/chat/é").unwrap(), "/chat/é");
-        assert_eq!(Namespace::new(""), Err(InvalidNamespace));
-        assert_eq!(Namespace::new("chat"), Err(InvalidNamespace));
-        assert_eq!(Namespace::new("/a,b"), Err(InvalidNamespace));
-        assert!(!Namespace::from_static("/admin").is_main());
+        assert!(NamespaceName::new("/").unwrap().is_main());
+        assert_eq!(NamespaceName::new("/chat/é").unwrap(), "/chat/é");
+        assert_eq!(NamespaceName::new(""), Err(InvalidNamespace));
+        assert_eq!(NamespaceName::new("chat"), Err(InvalidNamespace));
+        assert_eq!(NamespaceName::new("/a,b"), Err(InvalidNamespace));
+        assert!(!NamespaceName::from_static("/admin").is_main());
     }
 }

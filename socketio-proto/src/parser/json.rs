@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{EncodedPacket, PacketDecoder, ParsedPacket, Parser};
 use crate::packet::{
-    Decoder, DecoderConfig, EncodeError, Encoded, Namespace, Packet, PacketKind, PacketType,
+    Decoder, DecoderConfig, EncodeError, Encoded, NamespaceName, Packet, PacketKind, PacketType,
     ParseError, RawJson,
 };
 
@@ -42,7 +42,7 @@ impl Parser for JsonParser {
     #[inline]
     fn encode_event<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         name: &str,
         args: &T,
         ack: Option<u64>,
@@ -53,7 +53,7 @@ impl Parser for JsonParser {
     #[inline]
     fn encode_ack<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: u64,
         args: &T,
     ) -> Result<Encoded, EncodeError> {
@@ -62,20 +62,20 @@ impl Parser for JsonParser {
 
     fn encode_connect<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: Option<&T>,
     ) -> Result<Encoded, EncodeError> {
         let data = data.map(RawJson::from_serialize).transpose()?;
         Ok(Packet::connect(namespace.clone(), data).encode())
     }
 
-    fn encode_disconnect(&self, namespace: &Namespace) -> Encoded {
+    fn encode_disconnect(&self, namespace: &NamespaceName) -> Encoded {
         Packet::disconnect(namespace.clone()).encode()
     }
 
     fn encode_connect_error<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: &T,
     ) -> Result<Encoded, EncodeError> {
         let data = RawJson::from_serialize(data)?;
@@ -116,7 +116,7 @@ impl ParsedPacket for Packet {
     }
 
     #[inline]
-    fn namespace(&self) -> &Namespace {
+    fn namespace(&self) -> &NamespaceName {
         &self.namespace
     }
 
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn json_parser_round_trips_events_with_binary() {
         let parser = JsonParser::default();
-        let ns = Namespace::new("/chat").unwrap();
+        let ns = NamespaceName::new("/chat").unwrap();
         let blob = Bytes::from_static(b"\x00\x01");
         let encoded = parser
             .encode_event(&ns, "up", &("a", &blob), Some(7))
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn json_parser_encodes_control_packets() {
         let parser = JsonParser::default();
-        let ns = Namespace::main();
+        let ns = NamespaceName::main();
         let sid = alloc::collections::BTreeMap::from([("sid", "x1")]);
         let connect = parser.encode_connect(&ns, Some(&sid)).unwrap();
         let packet = round_trip(&connect);

@@ -20,7 +20,7 @@ use core::fmt;
 use engineio_proto::Message;
 use serde::{Deserialize, Serialize};
 
-use crate::packet::{Namespace, PacketType};
+use crate::packet::{NamespaceName, PacketType};
 
 mod json;
 #[cfg(feature = "msgpack")]
@@ -51,7 +51,7 @@ pub trait Parser: Clone + fmt::Debug + Send + Sync + 'static {
     /// other value is one argument; with `ack`, the id the sender waits for.
     fn encode_event<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         name: &str,
         args: &T,
         ack: Option<u64>,
@@ -60,7 +60,7 @@ pub trait Parser: Clone + fmt::Debug + Send + Sync + 'static {
     /// The acknowledgement of event `id`, `args` spread as for [`encode_event`](Self::encode_event).
     fn encode_ack<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: u64,
         args: &T,
     ) -> Result<Self::Encoded, Self::EncodeError>;
@@ -68,17 +68,17 @@ pub trait Parser: Clone + fmt::Debug + Send + Sync + 'static {
     /// `CONNECT`, with the client's auth or the server's `{"sid":..}`.
     fn encode_connect<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: Option<&T>,
     ) -> Result<Self::Encoded, Self::EncodeError>;
 
     /// `DISCONNECT`.
-    fn encode_disconnect(&self, namespace: &Namespace) -> Self::Encoded;
+    fn encode_disconnect(&self, namespace: &NamespaceName) -> Self::Encoded;
 
     /// `CONNECT_ERROR` with its data (`{"message":..,"data":..}`).
     fn encode_connect_error<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: &T,
     ) -> Result<Self::Encoded, Self::EncodeError>;
 }
@@ -115,7 +115,7 @@ pub trait ParsedPacket: fmt::Debug + Send {
     fn packet_type(&self) -> PacketType;
 
     /// The namespace it belongs to.
-    fn namespace(&self) -> &Namespace;
+    fn namespace(&self) -> &NamespaceName;
 
     /// The ack id: the one an event waits for, or the one an ack answers.
     fn ack_id(&self) -> Option<u64>;

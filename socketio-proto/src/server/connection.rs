@@ -17,7 +17,7 @@ use super::reason::DisconnectReason;
 use super::socket::{ConnectedSocket, Slot, SlotState};
 use crate::adapter::SocketId;
 use crate::packet::is_reserved_event;
-use crate::packet::{Decoder, Encoded, Namespace, Packet, PacketKind, Payload, RawJson};
+use crate::packet::{Decoder, Encoded, NamespaceName, Packet, PacketKind, Payload, RawJson};
 use crate::v4;
 
 /// The message the reference sends when a namespace does not exist.
@@ -80,7 +80,7 @@ impl ServerConnection {
     pub fn new_eio3(now: Instant, config: ServerConnectionConfig, engine_sid: &str) -> Self {
         let mut connection = ServerConnection::new(now, config);
         connection.eio3_sid = Some(String::from(engine_sid));
-        connection.on_connect_request(Namespace::main(), None);
+        connection.on_connect_request(NamespaceName::main(), None);
         connection
     }
 
@@ -130,7 +130,7 @@ impl ServerConnection {
     }
 
     /// The connected sockets, in the order their `CONNECT` arrived.
-    pub fn sockets(&self) -> impl Iterator<Item = (&Namespace, &SocketId)> + '_ {
+    pub fn sockets(&self) -> impl Iterator<Item = (&NamespaceName, &SocketId)> + '_ {
         self.slots
             .iter()
             .filter_map(|slot| Some((&slot.namespace, &slot.connected()?.id)))
@@ -336,13 +336,7 @@ impl ServerConnection {
 
     /// Answers the client's event `id` (from [`Event::Event`]`::ack`) with `args` (from
     /// [`Payload::new`]). Each id can be answered once.
-    pub fn ack(
-        &mut self,
-        _now: Instant,
-        namespace: &str,
-        id: u64,
-        args: Payload,
-    ) -> Result<(), AckError> {
+    pub fn ack(&mut self, namespace: &str, id: u64, args: Payload) -> Result<(), AckError> {
         let index = self
             .connected_index(namespace)
             .ok_or(AckError::NotConnected)?;
@@ -502,7 +496,7 @@ impl ServerConnection {
         }
     }
 
-    fn on_connect_request(&mut self, namespace: Namespace, auth: Option<RawJson>) {
+    fn on_connect_request(&mut self, namespace: NamespaceName, auth: Option<RawJson>) {
         if self.slots.len() >= self.config.max_namespaces {
             self.shut_down(DisconnectReason::ForcedServerClose, true);
             return;

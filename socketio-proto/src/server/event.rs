@@ -4,7 +4,7 @@ use engineio_proto::Message;
 
 use super::reason::DisconnectReason;
 use crate::adapter::SocketId;
-use crate::packet::{Namespace, Payload, RawJson};
+use crate::packet::{NamespaceName, Payload, RawJson};
 
 /// The next thing a [`ServerConnection`](super::ServerConnection) needs done, from
 /// [`poll_output`](super::ServerConnection::poll_output).
@@ -27,7 +27,7 @@ pub enum Event {
     /// [`reject_invalid_namespace`](super::ServerConnection::reject_invalid_namespace).
     ConnectRequest {
         /// The namespace asked for.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The client's `auth` object, if it sent one.
         auth: Option<RawJson>,
     },
@@ -35,14 +35,14 @@ pub enum Event {
     /// the namespace's rooms (`Rooms::add_socket`).
     Connected {
         /// Its namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// Its id.
         socket: SocketId,
     },
     /// The client emitted an event.
     Event {
         /// The socket's namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The socket.
         socket: SocketId,
         /// `[name, ...args]`, with its attachments.
@@ -55,7 +55,7 @@ pub enum Event {
     /// [`emit_with_ack`](super::ServerConnection::emit_with_ack).
     Ack {
         /// The socket's namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The socket.
         socket: SocketId,
         /// The id `emit_with_ack` returned.
@@ -67,7 +67,7 @@ pub enum Event {
     /// [`emit_with_ack`](super::ServerConnection::emit_with_ack); a late one will be ignored.
     AckTimeout {
         /// The socket's namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The socket.
         socket: SocketId,
         /// The id `emit_with_ack` returned.
@@ -77,7 +77,7 @@ pub enum Event {
     /// `Disconnected`).
     AckCancelled {
         /// The socket's namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// The socket.
         socket: SocketId,
         /// The id `emit_with_ack` returned.
@@ -86,7 +86,7 @@ pub enum Event {
     /// The socket is leaving: it is still in its rooms (the reference's `disconnecting`).
     Disconnecting {
         /// Its namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// Its id.
         socket: SocketId,
         /// Why.
@@ -95,7 +95,7 @@ pub enum Event {
     /// The socket is gone: remove it from the rooms (`Rooms::del_all`). Nothing refers to it after.
     Disconnected {
         /// Its namespace.
-        namespace: Namespace,
+        namespace: NamespaceName,
         /// Its id.
         socket: SocketId,
         /// Why.

@@ -4,12 +4,12 @@ use engineio_proto::Instant;
 
 use super::acks::{AwaitedAcks, OwedAcks};
 use crate::adapter::SocketId;
-use crate::packet::Namespace;
+use crate::packet::NamespaceName;
 
 /// A namespace the client asked to join.
 #[derive(Debug)]
 pub(super) struct Slot {
-    pub(super) namespace: Namespace,
+    pub(super) namespace: NamespaceName,
     pub(super) state: SlotState,
 }
 

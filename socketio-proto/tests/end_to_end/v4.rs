@@ -212,7 +212,7 @@ fn v4_and_v5_clients_share_rooms_and_broadcasts() {
     for id in &ids[..3] {
         world.rooms("/").add_all(id, ["lobby"]);
     }
-    let main = Namespace::new("/").unwrap();
+    let main = NamespaceName::new("/").unwrap();
     let opts = BroadcastOptions::from_sender(&ids[0]).to("lobby");
     for n in 0..3u32 {
         let attachment = (n == 1).then(|| Bytes::from_static(b"\x00\x01news"));

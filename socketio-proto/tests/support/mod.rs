@@ -38,7 +38,7 @@ use engineio_proto::{Bytes, Frame, Instant, Message, Packet, ProtocolVersion, Tr
 use socketio_proto::adapter::{BroadcastOptions, Rooms, SocketId};
 use socketio_proto::client::stack::{self, EngineEvent, EngineId, Stack, StackConfig};
 use socketio_proto::client::{self as sio_client, Manager, ManagerConfig};
-use socketio_proto::packet::{Encoded, Namespace, RawJson};
+use socketio_proto::packet::{Encoded, NamespaceName, RawJson};
 use socketio_proto::server::{
     self as sio_server, SOCKET_ID_RANDOM_BYTES, ServerConnection, ServerConnectionConfig,
 };
@@ -66,7 +66,7 @@ pub enum Admission {
 }
 
 /// The server application's answer to each connection request, from its namespace and auth.
-type AdmissionPolicy = Box<dyn FnMut(&Namespace, Option<&RawJson>) -> Admission>;
+type AdmissionPolicy = Box<dyn FnMut(&NamespaceName, Option<&RawJson>) -> Admission>;
 
 /// Which end put something on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ pub struct World {
     sessions_opened: Vec<String>,
     admission: AdmissionPolicy,
     socket_ids_issued: Vec<SocketId>,
-    rooms: BTreeMap<Namespace, Rooms>,
+    rooms: BTreeMap<NamespaceName, Rooms>,
     /// The engine session of each connected socket, for broadcasts.
     socket_session: HashMap<SocketId, String>,
     server_events: Vec<(Instant, String, sio_server::Event)>,
@@ -319,7 +319,7 @@ impl World {
     /// Sets how the server answers connection requests from now on.
     pub fn set_admission(
         &mut self,
-        policy: impl FnMut(&Namespace, Option<&RawJson>) -> Admission + 'static,
+        policy: impl FnMut(&NamespaceName, Option<&RawJson>) -> Admission + 'static,
     ) {
         self.admission = Box::new(policy);
     }
@@ -367,7 +367,7 @@ impl World {
     /// `connect(now, namespace, auth)` on the manager or stack of `client`.
     pub fn connect(&mut self, client: ClientId, namespace: &str, auth: Option<&str>) {
         let now = self.now;
-        let namespace = Namespace::new(namespace.to_owned()).expect("a valid namespace");
+        let namespace = NamespaceName::new(namespace.to_owned()).expect("a valid namespace");
         let auth = auth.map(|json| RawJson::new(json.to_owned()).expect("valid JSON"));
         let result = match &mut self.clients[client].machines {
             Machines::Manager { manager, .. } => manager.connect(now, namespace, auth),
@@ -398,7 +398,7 @@ impl World {
 
     /// The room index of `namespace` (empty if no socket ever connected there).
     pub fn rooms(&mut self, namespace: &str) -> &mut Rooms {
-        let namespace = Namespace::new(namespace.to_owned()).expect("a valid namespace");
+        let namespace = NamespaceName::new(namespace.to_owned()).expect("a valid namespace");
         self.rooms.entry(namespace).or_default()
     }
 

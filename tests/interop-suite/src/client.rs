@@ -26,7 +26,7 @@ use socketio_client::rustls::pki_types::CertificateDer;
 use socketio_client::rustls::pki_types::pem::PemObject;
 use socketio_client::{
     AckError, AckSender, Client, ClientBuilder, ClientEvent, ClientRuntime, ConnectError,
-    DisconnectReason, EmitError, Socket, SocketEvent, Transport, rustls,
+    DisconnectReason, EmitError, Socket, SocketEvent, Transport, TransportFailure, rustls,
 };
 use socketio_runtime::Runtime;
 
@@ -36,18 +36,18 @@ use crate::node::NodeProcess;
 use crate::wait::{sleep, within};
 
 /// How long a scenario waits for an answer from the server.
-const WAIT: Duration = Duration::from_secs(5);
+pub(crate) const WAIT: Duration = Duration::from_secs(5);
 
 /// How long the server may take to start and print its port.
 const START_WAIT: Duration = Duration::from_secs(20);
 
 /// Long enough past the scenarios' reconnection delay (at most 200 ms) for an attempt to show.
-const NO_RECONNECTION_WAIT: Duration = Duration::from_millis(500);
+pub(crate) const NO_RECONNECTION_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs every [`ClientScenario`] on runtime `R` against the official server, then checks the
 /// server's own observations ([`REPORT`]). Panics with every failure, not only the first.
 pub async fn official_server<R: ClientRuntime>() {
-    let server = JsServer::start(R::runtime(), None).await;
+    let server = JsServer::start("js-server.mjs", R::runtime(), None).await;
     let list = "our client vs the socket.io server";
     run_all(list, &scenarios::<R>(), &server.peer()).await;
     let report = server.report().await;
@@ -59,7 +59,7 @@ pub async fn official_server<R: ClientRuntime>() {
 /// server is refused.
 pub async fn official_server_over_tls<R: ClientRuntime>() {
     let certificates = TestCertificates::make().await;
-    let server = JsServer::start(R::runtime(), Some(&certificates)).await;
+    let server = JsServer::start("js-server.mjs", R::runtime(), Some(&certificates)).await;
     tls::<R>(server.peer(), &certificates).await;
     server.report().await;
 }
@@ -181,7 +181,7 @@ pub const REPORT: &[Scenario] = &[
 
 /// Runs every scenario of `list` against `peer`, one after the other, and panics with all the
 /// failures, not only the first.
-async fn run_all(list: &str, scenarios: &[ClientScenario], peer: &Peer) {
+pub(crate) async fn run_all(list: &str, scenarios: &[ClientScenario], peer: &Peer) {
     let mut failures = Vec::new();
     for scenario in scenarios {
         let outcome = AssertUnwindSafe((scenario.run)(peer.clone()))
@@ -194,8 +194,9 @@ async fn run_all(list: &str, scenarios: &[ClientScenario], peer: &Peer) {
     assert_none_failed(list, scenarios.len(), &failures);
 }
 
-/// `tests/interop/js-server.mjs`, the official server, over HTTP or (with certificates) HTTPS.
-struct JsServer {
+/// A server script of `tests/interop/` (`js-server.mjs`, the official server), over HTTP or (with
+/// certificates) HTTPS.
+pub(crate) struct JsServer {
     process: NodeProcess,
     origin: String,
     timers: Arc<dyn Runtime>,
@@ -203,7 +204,11 @@ struct JsServer {
 
 impl JsServer {
     /// Starts the server and waits for the port it listens on, on `timers`.
-    async fn start(timers: Arc<dyn Runtime>, tls: Option<&TestCertificates>) -> Self {
+    pub(crate) async fn start(
+        script: &str,
+        timers: Arc<dyn Runtime>,
+        tls: Option<&TestCertificates>,
+    ) -> Self {
         let args = match tls {
             Some(certificates) => vec![
                 "--tls".to_owned(),
@@ -212,7 +217,7 @@ impl JsServer {
             ],
             None => Vec::new(),
         };
-        let mut process = NodeProcess::start("js-server.mjs", &args).await;
+        let mut process = NodeProcess::start(script, &args).await;
         let first = within(&*timers, START_WAIT, process.next_line())
             .await
             .unwrap_or_else(|| panic!("the node server did not start within {START_WAIT:?}"));
@@ -232,7 +237,7 @@ impl JsServer {
         }
     }
 
-    fn peer(&self) -> Peer {
+    pub(crate) fn peer(&self) -> Peer {
         Peer {
             origin: self.origin.clone(),
             timers: self.timers.clone(),
@@ -240,7 +245,7 @@ impl JsServer {
     }
 
     /// Closes the server's stdin and returns what it observed, which it prints before exiting.
-    async fn report(mut self) -> Value {
+    pub(crate) async fn report(mut self) -> Value {
         self.process.close_stdin();
         let line = within(&*self.timers, WAIT, self.process.next_line())
             .await
@@ -259,12 +264,12 @@ pub struct Peer {
 
 impl Peer {
     /// The server's URL for the namespace `path`.
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
     }
 
     /// A channel for a listener to send what it heard into.
-    fn listener<T>(&self) -> (UnboundedSender<T>, Heard<T>) {
+    pub(crate) fn listener<T>(&self) -> (UnboundedSender<T>, Heard<T>) {
         let (sender, items) = unbounded();
         let heard = Heard {
             items,
@@ -274,16 +279,16 @@ impl Peer {
     }
 
     /// The first argument of each `event` from the server.
-    fn events(&self, socket: &Socket, event: &str) -> Heard<Value> {
+    pub(crate) fn events(&self, socket: &Socket, event: &str) -> Heard<Value> {
         let (sender, heard) = self.listener();
-        socket.on(event, move |(first,): (Value,), _ack| {
+        socket.on(event, move |_, (first,): (Value,), _ack| {
             let _ = sender.unbounded_send(first);
         });
         heard
     }
 
     /// The connection events of `socket`.
-    fn socket_events(&self, socket: &Socket) -> Heard<SocketEvent> {
+    pub(crate) fn socket_events(&self, socket: &Socket) -> Heard<SocketEvent> {
         let (sender, heard) = self.listener();
         socket.on_event(move |event| {
             let _ = sender.unbounded_send(event.clone());
@@ -292,7 +297,7 @@ impl Peer {
     }
 
     /// The events of `client`'s own connection.
-    fn client_events<R>(&self, client: &Client<R>) -> Heard<ClientEvent> {
+    pub(crate) fn client_events<R>(&self, client: &Client<R>) -> Heard<ClientEvent> {
         let (sender, heard) = self.listener();
         client.on_event(move |event| {
             let _ = sender.unbounded_send(event.clone());
@@ -301,26 +306,26 @@ impl Peer {
     }
 
     /// `work`'s output, or a panic saying what did not come within [`WAIT`].
-    async fn within<T>(&self, what: &str, work: impl IntoFuture<Output = T>) -> T {
+    pub(crate) async fn within<T>(&self, what: &str, work: impl IntoFuture<Output = T>) -> T {
         within(&*self.timers, WAIT, work.into_future())
             .await
             .unwrap_or_else(|| panic!("timed out waiting for {what}"))
     }
 
-    async fn sleep(&self, duration: Duration) {
+    pub(crate) async fn sleep(&self, duration: Duration) {
         sleep(&*self.timers, duration).await;
     }
 }
 
 /// What a listener heard, in order.
-struct Heard<T> {
+pub(crate) struct Heard<T> {
     items: UnboundedReceiver<T>,
     timers: Arc<dyn Runtime>,
 }
 
 impl<T> Heard<T> {
     /// The next item; panics if none comes within [`WAIT`].
-    async fn next(&mut self, what: &str) -> T {
+    pub(crate) async fn next(&mut self, what: &str) -> T {
         within(&*self.timers, WAIT, self.items.next())
             .await
             .unwrap_or_else(|| panic!("timed out waiting for {what}"))
@@ -328,7 +333,7 @@ impl<T> Heard<T> {
     }
 
     /// Skips to the first item matching `wanted`.
-    async fn next_matching(&mut self, what: &str, wanted: impl Fn(&T) -> bool) -> T {
+    pub(crate) async fn next_matching(&mut self, what: &str, wanted: impl Fn(&T) -> bool) -> T {
         loop {
             let item = self.next(what).await;
             if wanted(&item) {
@@ -338,25 +343,28 @@ impl<T> Heard<T> {
     }
 
     /// What has been heard and not taken yet.
-    fn drain(&mut self) -> Vec<T> {
+    pub(crate) fn drain(&mut self) -> Vec<T> {
         std::iter::from_fn(|| self.items.try_recv().ok()).collect()
     }
 }
 
 /// A client with fast reconnection, for the scenarios.
-fn builder<R: ClientRuntime>(url: String) -> ClientBuilder<R> {
+pub(crate) fn builder<R: ClientRuntime>(url: String) -> ClientBuilder<R> {
     Client::builder(url)
         .reconnection_delay(Duration::from_millis(100))
         .reconnection_delay_max(Duration::from_millis(200))
         .timeout(Duration::from_secs(5))
 }
 
-fn is_disconnect(event: &SocketEvent) -> bool {
+pub(crate) fn is_disconnect(event: &SocketEvent) -> bool {
     matches!(event, SocketEvent::Disconnect(_))
 }
 
 /// Panics if `engine` heard a reconnection attempt, or `lifecycle` anything at all.
-fn assert_no_reconnection(engine: &mut Heard<ClientEvent>, lifecycle: &mut Heard<SocketEvent>) {
+pub(crate) fn assert_no_reconnection(
+    engine: &mut Heard<ClientEvent>,
+    lifecycle: &mut Heard<SocketEvent>,
+) {
     let later = engine.drain();
     assert!(
         !later
@@ -369,7 +377,7 @@ fn assert_no_reconnection(engine: &mut Heard<ClientEvent>, lifecycle: &mut Heard
 }
 
 /// The name of the transport the server reports for `socket`'s connection.
-async fn server_transport(socket: &Socket) -> String {
+pub(crate) async fn server_transport(socket: &Socket) -> String {
     let transport = socket.emit_with_ack("transport", &()).await.unwrap();
     transport.deserialize::<(String,)>().unwrap().0
 }
@@ -387,19 +395,25 @@ async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transpor
     let socket = client.socket();
     // Registered before connecting: the server emits "welcome" as soon as it accepts.
     let mut welcome = peer.events(&socket, "welcome");
+    // A listener answers through the socket it is given, as on the server.
+    socket.on("welcome", |socket, _: Value, _ack| {
+        socket
+            .emit("echo", &(1, "two", json!({ "three": 3 })))
+            .unwrap();
+    });
     let (echoed, mut echo) = peer.listener();
-    socket.on("echo", move |args: (u32, String, Value), _ack| {
+    socket.on("echo", move |_, args: (u32, String, Value), _ack| {
         let _ = echoed.unbounded_send(args);
     });
     let mut answers = peer.events(&socket, "answer");
     // A handler whose types do not fit is skipped, and the mismatch reported.
-    socket.on("echo", |_: (String,), _ack| {
+    socket.on("echo", |_, _: (String,), _ack| {
         panic!("a number is not a String")
     });
     let mut lifecycle = peer.socket_events(&socket);
     socket.on(
         "question",
-        |(a, b, c): (u32, String, Value), ack: Option<AckSender>| {
+        |_, (a, b, c): (u32, String, Value), ack: Option<AckSender>| {
             let ack = ack.expect("the server asked for an ack");
             ack.send(&(a + 1, format!("{b}!"), c)).unwrap();
         },
@@ -416,9 +430,6 @@ async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transpor
     assert_eq!(welcome["header"], "hv");
     assert_eq!(welcome["transport"], expected, "{welcome}");
 
-    socket
-        .emit("echo", &(1, "two", json!({ "three": 3 })))
-        .unwrap();
     let (one, two, three) = echo.next("echo").await;
     assert_eq!(
         (one, two.as_str(), three),
@@ -565,7 +576,7 @@ async fn binary<R: ClientRuntime>(peer: Peer, transport: Transport) {
         .unwrap();
     let socket = client.socket();
     let (sender, mut back) = peer.listener();
-    socket.on_any(move |name, payload, _ack| {
+    socket.on_any(move |_, name, payload, _ack| {
         if name == "binary-back" {
             let (value,): (Value,) = payload.event_args().unwrap();
             let bytes = payload.attachment(&value["data"][0]).cloned();
@@ -900,4 +911,31 @@ async fn tls<R: ClientRuntime>(peer: Peer, certificates: &TestCertificates) {
     // Certificate verification is on by default: the test CA is not among the default roots.
     let refused = builder::<R>(peer.url("/")).connect().await.unwrap_err();
     assert_eq!(refused, ConnectError::Transport("transport error".into()));
+
+    // The refusal keeps its cause: the application hears rustls's certificate error.
+    let client = builder::<R>(peer.url("/"))
+        .reconnection(false)
+        .build()
+        .unwrap();
+    let mut engine = peer.client_events(&client);
+    let _ = client.connect().await;
+    let ClientEvent::Error(error) = engine
+        .next_matching("the transport error", |event| {
+            matches!(event, ClientEvent::Error(_))
+        })
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(error.failure(), TransportFailure::Network);
+    let cause = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .and_then(|io| io.get_ref())
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    assert!(
+        matches!(cause, Some(rustls::Error::InvalidCertificate(_))),
+        "{error}: {:?}",
+        std::error::Error::source(&error)
+    );
+    client.close();
 }

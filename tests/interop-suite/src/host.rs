@@ -35,7 +35,7 @@ pub struct Scenario {
 }
 
 /// Serves `engine` on `host` in the background until the returned guard is dropped.
-async fn serve(host: &impl Host, engine: Engine) -> (SocketAddr, StopOnDrop) {
+pub(crate) async fn serve(host: &impl Host, engine: Engine) -> (SocketAddr, StopOnDrop) {
     let (addr, serving) = host
         .bind(engine)
         .await
@@ -49,7 +49,7 @@ async fn serve(host: &impl Host, engine: Engine) -> (SocketAddr, StopOnDrop) {
 }
 
 /// Stops a server started by [`serve`] when dropped.
-struct StopOnDrop {
+pub(crate) struct StopOnDrop {
     _stop: oneshot::Sender<()>,
 }
 

@@ -7,7 +7,9 @@
 //! and calls the list's entry point:
 //!
 //! - [`engine_io::official_client`]: our Engine.IO server against `engine.io-client`;
-//! - [`socket_io::official_client`]: our Socket.IO server against `socket.io-client`.
+//! - [`socket_io::official_client`]: our Socket.IO server against `socket.io-client`;
+//! - [`eio3::official_v2_client`]: our Socket.IO server with `allow_eio3` against
+//!   `socket.io-client@2`, beside `socket.io-client@4` clients.
 //!
 //! The client list turns this around: the official server (`js-server.mjs`) runs alongside, our
 //! client drives the [`client::ClientScenario`]s against it, and the server's observations are
@@ -15,6 +17,7 @@
 //! [`ClientRuntime`](socketio_client::ClientRuntime) by type:
 //!
 //! - [`client::official_server`]: our Socket.IO client against the `socket.io` server;
+//! - [`eio3_client::official_v2_server`]: our client speaking revision 3 against `socket.io@2`;
 //! - [`client::official_server_over_tls`]: the same over `https` / `wss`, with a throwaway CA
 //!   made by the `openssl` tool (installed with `apt-get` if missing).
 //!
@@ -24,6 +27,8 @@
 
 mod certificates;
 pub mod client;
+pub mod eio3;
+pub mod eio3_client;
 pub mod engine_io;
 mod host;
 mod node;

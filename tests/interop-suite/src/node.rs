@@ -19,7 +19,13 @@ use serde_json::Value;
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The npm packages the scripts import.
-const PACKAGES: [&str; 3] = ["engine.io-client", "socket.io", "socket.io-client"];
+const PACKAGES: [&str; 5] = [
+    "engine.io-client",
+    "socket.io",
+    "socket.io-client",
+    "socket.io-v2",
+    "socket.io-client-v2",
+];
 
 /// `tests/interop/`, where the scripts and their `node_modules` live.
 pub fn interop_dir() -> PathBuf {

@@ -86,16 +86,31 @@ struct BroadcastRequest {
 
 /// The server the script talks to, on `runtime`: every handler answers one step of a scenario.
 pub fn server(runtime: Arc<dyn Runtime>) -> SocketIo {
-    let config = SocketIoConfig::default()
+    server_with(runtime, config())
+}
+
+/// The settings of [`server`]: a fast heartbeat, and [`MAX_HTTP_BUFFER_SIZE`].
+pub fn config() -> SocketIoConfig {
+    SocketIoConfig::default()
         .with_ping_interval(Duration::from_millis(500))
         .with_ping_timeout(Duration::from_millis(1000))
-        .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE);
+        .with_max_http_buffer_size(MAX_HTTP_BUFFER_SIZE)
+}
+
+/// [`server`]'s handlers on a server with `config`.
+pub fn server_with(runtime: Arc<dyn Runtime>, config: SocketIoConfig) -> SocketIo {
     let io = SocketIo::builder(runtime).config(config).build();
     // What sockets recorded, by socket id: shows that buffered emits arrive exactly once.
     let records: Arc<Mutex<Vec<String>>> = Arc::default();
 
     let broadcaster = io.clone();
     io.on_connection(move |socket| {
+        // The catch-all listener answers the one event that has no listener of its own.
+        socket.on_any(|_, name, args, ack| {
+            if let (Some(ack), "any-ask") = (ack, name) {
+                let _ = ack.send_payload(args.clone());
+            }
+        });
         socket.on("auth", |socket, (): (), ack| {
             if let Some(ack) = ack {
                 let _ = ack.send(&socket.handshake().auth);
@@ -283,6 +298,7 @@ fn transports(r: &Value) {
         assert_eq!(basics["auth"], json!([{ "token": "main-token" }]));
         assert_eq!(basics["echo"], json!([1, "two", { "three": [3] }]));
         assert_eq!(basics["messageBack"], json!(["hello", 42]));
+        assert_eq!(basics["anyAck"], json!(["any-ask", 7]), "{transport}");
         assert_eq!(basics["serverAck"], json!([["1-two", "answer"]]));
         assert_eq!(basics["serverAckTimeout"], json!(["timeout"]));
         assert_eq!(basics["clientAckTimeout"], "operation has timed out");

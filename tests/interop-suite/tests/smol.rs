@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::thread;
 
 use async_executor::Executor;
-use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
+use socketio_interop_suite::{
+    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, socket_io,
+};
 use socketio_smol::client::Smol as SmolClient;
 use socketio_smol::{HttpServer, SmolRuntime};
 
@@ -71,6 +73,16 @@ fn official_socket_io_client_against_our_server_on_a_plain_executor() {
 }
 
 #[test]
+fn socket_io_client_v2_against_our_server_with_eio3_on_smol_block_on() {
+    smol::block_on(eio3::official_v2_client(&Smol(SmolRuntime::global())));
+}
+
+#[test]
+fn socket_io_client_v2_against_our_server_with_eio3_on_a_plain_executor() {
+    on_plain_executor(|runtime| async move { eio3::official_v2_client(&Smol(runtime)).await });
+}
+
+#[test]
 fn our_client_against_the_official_server_on_smol_block_on() {
     smol::block_on(client::official_server::<SmolClient>());
 }
@@ -78,4 +90,9 @@ fn our_client_against_the_official_server_on_smol_block_on() {
 #[test]
 fn our_client_against_the_official_server_over_tls_on_smol_block_on() {
     smol::block_on(client::official_server_over_tls::<SmolClient>());
+}
+
+#[test]
+fn our_client_with_eio3_against_socket_io_v2_on_smol_block_on() {
+    smol::block_on(eio3_client::official_v2_server::<SmolClient>());
 }

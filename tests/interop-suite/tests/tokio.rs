@@ -5,7 +5,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use socketio_interop_suite::{BoxFuture, Engine, Host, Runtime, client, engine_io, socket_io};
+use socketio_interop_suite::{
+    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, socket_io,
+};
 use socketio_tokio::client::Tokio as TokioClient;
 use socketio_tokio::{HttpServer, TokioRuntime};
 
@@ -39,6 +41,11 @@ async fn official_socket_io_client_against_our_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_io_client_v2_against_our_server_with_eio3() {
+    eio3::official_v2_client(&Tokio).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_client_against_the_official_server() {
     client::official_server::<TokioClient>().await;
 }
@@ -46,4 +53,9 @@ async fn our_client_against_the_official_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_client_against_the_official_server_over_tls() {
     client::official_server_over_tls::<TokioClient>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_with_eio3_against_socket_io_v2() {
+    eio3_client::official_v2_server::<TokioClient>().await;
 }

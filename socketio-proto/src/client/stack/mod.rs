@@ -68,11 +68,11 @@
 //! use engineio_proto::{Bytes, Instant, Message};
 //! use socketio_proto::client::stack::{EngineEvent, Output, Stack, StackConfig};
 //! use socketio_proto::client::{EmitOptions, Event};
-//! use socketio_proto::packet::{Namespace, Payload};
+//! use socketio_proto::packet::{NamespaceName, Payload};
 //!
 //! let now = Instant::from_millis(1); // the caller's clock
 //! let mut stack = Stack::new(StackConfig::default(), 7);
-//! let main = Namespace::main();
+//! let main = NamespaceName::main();
 //! // Emits before the namespace is connected wait in its buffer.
 //! let hello = Payload::event("hello", &"world").unwrap();
 //! stack.emit(now, &main, hello, EmitOptions::default()).unwrap();
@@ -114,7 +114,7 @@ use engineio_proto::client::{
     ClientSession, CloseReason, Event as EngineOutputEvent, Output as EngineOutput,
     TransportFailure,
 };
-use engineio_proto::{Frame, Handshake, Instant, Transport};
+use engineio_proto::{Frame, Instant, SessionParams, Transport};
 
 pub use config::StackConfig;
 pub use output::{EngineEvent, EngineId, Output};
@@ -122,7 +122,7 @@ pub use output::{EngineEvent, EngineId, Output};
 use crate::client::{
     AckError, EmitError, EmitOptions, InvalidAuth, Manager, Output as ManagerOutput,
 };
-use crate::packet::{Namespace, Payload, RawJson};
+use crate::packet::{NamespaceName, Payload, RawJson};
 
 /// One Engine.IO session of the stack.
 #[derive(Debug)]
@@ -177,7 +177,7 @@ impl Stack {
     pub fn connect(
         &mut self,
         now: Instant,
-        namespace: Namespace,
+        namespace: NamespaceName,
         auth: Option<RawJson>,
     ) -> Result<(), InvalidAuth> {
         self.advance(now);
@@ -196,7 +196,7 @@ impl Stack {
     pub fn emit(
         &mut self,
         now: Instant,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         args: Payload,
         options: EmitOptions,
     ) -> Result<Option<u64>, EmitError> {
@@ -361,7 +361,7 @@ impl Stack {
     }
 
     /// The current session's handshake, once it arrived.
-    pub fn handshake(&self) -> Option<&Handshake> {
+    pub fn handshake(&self) -> Option<&SessionParams> {
         self.current.as_ref()?.session.handshake()
     }
 

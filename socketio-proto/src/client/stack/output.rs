@@ -5,7 +5,7 @@ use core::fmt;
 
 use bytes::Bytes;
 use engineio_proto::client::CloseReason;
-use engineio_proto::{Frame, Handshake, Transport};
+use engineio_proto::{Frame, SessionParams, Transport};
 
 use crate::client::Event;
 
@@ -99,7 +99,7 @@ pub enum EngineEvent {
     /// afresh for every connection goes in here).
     Open {
         /// The server's handshake (the session id, the heartbeat).
-        handshake: Handshake,
+        handshake: SessionParams,
         /// The transport it opened over.
         transport: Transport,
     },

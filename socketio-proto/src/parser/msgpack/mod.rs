@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::{EncodedPacket, PacketDecoder, ParsedPacket, Parser};
 use crate::packet::args::ArgsArray;
 use crate::packet::de::SkipFirst;
-use crate::packet::{Namespace, PacketType};
+use crate::packet::{NamespaceName, PacketType};
 use walk::{Kind, UNDEFINED, Walker};
 
 /// Limits of the MessagePack decoder.
@@ -135,7 +135,7 @@ impl EncodedPacket for MsgpackEncoded {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MsgpackPacket {
     packet_type: PacketType,
-    namespace: Namespace,
+    namespace: NamespaceName,
     id: Option<u64>,
     /// The `data` value, extension values already rewritten; `None` when absent or `undefined`.
     data: Option<Bytes>,
@@ -162,7 +162,7 @@ impl ParsedPacket for MsgpackPacket {
         self.packet_type
     }
 
-    fn namespace(&self) -> &Namespace {
+    fn namespace(&self) -> &NamespaceName {
         &self.namespace
     }
 
@@ -224,7 +224,7 @@ impl Parser for MsgpackParser {
 
     fn encode_event<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         name: &str,
         args: &T,
         ack: Option<u64>,
@@ -239,7 +239,7 @@ impl Parser for MsgpackParser {
 
     fn encode_ack<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         id: u64,
         args: &T,
     ) -> Result<MsgpackEncoded, MsgpackEncodeError> {
@@ -253,13 +253,13 @@ impl Parser for MsgpackParser {
 
     fn encode_connect<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: Option<&T>,
     ) -> Result<MsgpackEncoded, MsgpackEncodeError> {
         encode(PacketType::Connect, namespace, data, None)
     }
 
-    fn encode_disconnect(&self, namespace: &Namespace) -> MsgpackEncoded {
+    fn encode_disconnect(&self, namespace: &NamespaceName) -> MsgpackEncoded {
         // Only the map header and two short strings: writing them to a Vec cannot fail.
         encode::<()>(PacketType::Disconnect, namespace, None, None)
             .unwrap_or_else(|_| MsgpackEncoded(Bytes::new()))
@@ -267,7 +267,7 @@ impl Parser for MsgpackParser {
 
     fn encode_connect_error<T: Serialize + ?Sized>(
         &self,
-        namespace: &Namespace,
+        namespace: &NamespaceName,
         data: &T,
     ) -> Result<MsgpackEncoded, MsgpackEncodeError> {
         encode(PacketType::ConnectError, namespace, Some(data), None)
@@ -278,7 +278,7 @@ impl Parser for MsgpackParser {
 /// out nothing but the reference's packets never hold them then).
 fn encode<T: Serialize + ?Sized>(
     packet_type: PacketType,
-    namespace: &Namespace,
+    namespace: &NamespaceName,
     data: Option<&T>,
     id: Option<u64>,
 ) -> Result<MsgpackEncoded, MsgpackEncodeError> {
@@ -403,7 +403,7 @@ fn packet(
     let namespace = fields.namespace.ok_or(MsgpackError::InvalidNamespace)?;
     let namespace = Utf8Bytes::try_from_bytes(message.slice(namespace))
         .map_err(|_| MsgpackError::InvalidNamespace)?;
-    let namespace = Namespace::new(namespace).map_err(|_| MsgpackError::InvalidNamespace)?;
+    let namespace = NamespaceName::new(namespace).map_err(|_| MsgpackError::InvalidNamespace)?;
     let (data, kind) = match fields.data {
         None | Some((_, Kind::Undefined, _)) => (None, None),
         Some((range, kind, false)) => (Some(message.slice(range)), Some(kind)),
@@ -639,7 +639,7 @@ mod tests {
     #[test]
     fn events_round_trip_with_native_binary() {
         let parser = MsgpackParser::default();
-        let ns = Namespace::new("/a").unwrap();
+        let ns = NamespaceName::new("/a").unwrap();
         let blob = Bytes::from_static(b"\x00\xff");
         let encoded = parser
             .encode_event(&ns, "ev", &("x", &blob, [1u8, 2]), Some(u64::MAX))
