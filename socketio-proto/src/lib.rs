@@ -7,6 +7,7 @@ extern crate alloc;
 pub mod adapter;
 pub mod client;
 pub mod packet;
+pub mod parser;
 pub mod recovery;
 pub mod server;
 pub mod v4;

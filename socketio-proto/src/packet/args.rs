@@ -163,11 +163,24 @@ impl Serializer for ShapeProbe {
     }
 }
 
-/// `[name, ...args]` (or `[...args]` without a name), byte values as placeholders.
-pub(super) struct ArgsArray<'a, T: ?Sized> {
+/// `[name, ...args]` (or `[...args]` without a name), byte values as placeholders collected in
+/// `attachments`; without it (a format with native binary), byte values stay as they are.
+pub(crate) struct ArgsArray<'a, T: ?Sized> {
     pub name: Option<&'a str>,
     pub args: &'a T,
-    pub attachments: &'a Attachments,
+    pub attachments: Option<&'a Attachments>,
+}
+
+/// Serializes one array element, with placeholders when attachments are collected.
+fn push_element<A: SerializeSeq, T: Serialize + ?Sized>(
+    array: &mut A,
+    value: &T,
+    attachments: Option<&Attachments>,
+) -> Result<(), A::Error> {
+    match attachments {
+        Some(attachments) => array.serialize_element(&WithPlaceholders { value, attachments }),
+        None => array.serialize_element(value),
+    }
 }
 
 impl<T: Serialize + ?Sized> Serialize for ArgsArray<'_, T> {
@@ -183,10 +196,7 @@ impl<T: Serialize + ?Sized> Serialize for ArgsArray<'_, T> {
                 attachments: self.attachments,
             })?,
             ArgsShape::Empty => {}
-            ArgsShape::Single => array.serialize_element(&WithPlaceholders {
-                value: self.args,
-                attachments: self.attachments,
-            })?,
+            ArgsShape::Single => push_element(&mut array, self.args, self.attachments)?,
         }
         array.end()
     }
@@ -195,12 +205,12 @@ impl<T: Serialize + ?Sized> Serialize for ArgsArray<'_, T> {
 /// Serializes a sequence's elements into an enclosing array.
 struct SpreadInto<'s, 'a, A> {
     array: &'s mut A,
-    attachments: &'a Attachments,
+    attachments: Option<&'a Attachments>,
 }
 
 struct SpreadElements<'s, 'a, A> {
     array: &'s mut A,
-    attachments: &'a Attachments,
+    attachments: Option<&'a Attachments>,
 }
 
 fn not_a_sequence<E: ser::Error>() -> E {
@@ -321,10 +331,7 @@ impl<'s, 'a, A: SerializeSeq> Serializer for SpreadInto<'s, 'a, A> {
 
 impl<A: SerializeSeq> SpreadElements<'_, '_, A> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), A::Error> {
-        self.array.serialize_element(&WithPlaceholders {
-            value,
-            attachments: self.attachments,
-        })
+        push_element(self.array, value, self.attachments)
     }
 }
 
@@ -405,7 +412,7 @@ mod tests {
             &ArgsArray {
                 name,
                 args,
-                attachments: &attachments,
+                attachments: Some(&attachments),
             },
         )
         .unwrap();

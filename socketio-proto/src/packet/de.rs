@@ -342,7 +342,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for AttachmentVisitor<'de, V> {
 
 /// An array with its first element skipped; extra trailing elements are ignored, as a JavaScript
 /// handler ignores extra arguments.
-pub(super) struct SkipFirst<D>(pub D);
+pub(crate) struct SkipFirst<D>(pub D);
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for SkipFirst<D> {
     type Error = D::Error;

@@ -158,7 +158,7 @@ fn encode_args<T: Serialize + ?Sized>(
         &ArgsArray {
             name,
             args,
-            attachments: &attachments,
+            attachments: Some(&attachments),
         },
     )?;
     let attachments = attachments.into_inner();

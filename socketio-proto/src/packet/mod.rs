@@ -14,9 +14,9 @@
 //! - Decoding: one [`Decoder`] per connection, fed text and binary messages; it holds a binary packet
 //!   until its attachments have arrived. Malformed input is a [`ParseError`], never a panic.
 
-mod args;
+pub(crate) mod args;
 mod binary;
-mod de;
+pub(crate) mod de;
 mod decode;
 mod encode;
 mod error;

@@ -59,7 +59,7 @@ impl Payload {
             &ArgsArray {
                 name,
                 args,
-                attachments: &attachments,
+                attachments: Some(&attachments),
             },
         )?;
         Ok(Payload {
