@@ -19,12 +19,13 @@ use serde_json::Value;
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The npm packages the scripts import.
-const PACKAGES: [&str; 5] = [
+const PACKAGES: [&str; 6] = [
     "engine.io-client",
     "socket.io",
     "socket.io-client",
     "socket.io-v2",
     "socket.io-client-v2",
+    "socket.io-msgpack-parser",
 ];
 
 /// `tests/interop/`, where the scripts and their `node_modules` live.
