@@ -29,7 +29,7 @@
 //!     for each connection, read what arrived:
 //!         an HTTP request head  -> route_request(method, query, is_upgrade)
 //!             error             -> 400/403 with {"code":N,"message":".."}
-//!             SessionParams         -> a fresh sid, ServerSession::new + ServerConnection::new
+//!             Handshake         -> a fresh sid, ServerSession::new + ServerConnection::new
 //!             polling GET       -> engine.handle_poll(now)             (the GET is held)
 //!             polling POST      -> engine.handle_post_start(now), then the body in chunks:
 //!                                  engine.handle_post_data(now, ..), engine.handle_post_end(now)

@@ -26,7 +26,7 @@ pub(super) enum State {
     Idle,
     /// Started, waiting for the handshake.
     Opening,
-    /// SessionParams received.
+    /// The handshake received.
     Open,
     /// [`ClientSession::close`] was called; the write queue (and an upgrade under way) finishes first.
     Closing,

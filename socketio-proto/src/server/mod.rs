@@ -28,7 +28,7 @@
 //!
 //! Each connected socket gets exactly one `Disconnecting` then one `Disconnected`, whatever ends it.
 //!
-//! # NamespaceName handshake
+//! # Namespace handshake
 //!
 //! A client `CONNECT` becomes [`Event::ConnectRequest`] and the namespace is pending until the
 //! application (after its middleware) calls [`accept`](ServerConnection::accept) with a socket id
