@@ -29,7 +29,7 @@ pub trait Application: Send + Sync + 'static {
 pub struct HandshakeRequest {
     /// The request URI (path and query).
     pub uri: http::Uri,
-    /// The request headers, shared with every socket's `SessionParams` (Socket.IO server)
+    /// The request headers, shared with every socket's `Handshake` (Socket.IO server)
     /// (an idle connection should hold one copy).
     pub headers: Arc<http::HeaderMap>,
     /// The client's address, when the server knows it (see [`PeerAddr`]).
