@@ -1,6 +1,5 @@
 //! The application seam: code that runs inside a session's task, and handles to reach it from others.
 
-use std::any::Any;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,14 +13,20 @@ use crate::outbox::{Outbox, Outgoing, Refused};
 /// Opens a [`SessionHandler`] for every new session. Shared by all sessions of an
 /// [`Engine`](crate::Engine).
 pub trait Application: Send + Sync + 'static {
+    /// The handler every session of this application runs.
+    type Handler: SessionHandler;
+
     /// A session opened (its handshake is being answered). The returned handler receives the
     /// session's events; `session` can already send.
     fn on_open(
         &self,
-        session: &mut SessionContext<'_>,
+        session: &mut SessionContext<'_, CommandOf<Self>>,
         request: &HandshakeRequest,
-    ) -> Box<dyn SessionHandler>;
+    ) -> Self::Handler;
 }
+
+/// The command type of an application's sessions.
+pub type CommandOf<A> = <<A as Application>::Handler as SessionHandler>::Command;
 
 /// The HTTP request that opened a session, as the application may want to see it (the Socket.IO
 /// handshake details: headers, query, address).
@@ -79,11 +84,16 @@ impl HandshakeRequest {
 /// The per-session side of an [`Application`]. Its methods run synchronously inside the session's
 /// task, between protocol inputs, so sending from them costs no channel hop; they must not block.
 pub trait SessionHandler: Send + 'static {
+    /// What other tasks hand to the session through [`SessionHandle::try_command`] (and the handler
+    /// to itself through [`SessionContext::after_write`]); [`Infallible`](std::convert::Infallible)
+    /// for a handler that takes none.
+    type Command: Send + 'static;
+
     /// The client sent a message.
-    fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message);
+    fn on_message(&mut self, session: &mut SessionContext<'_, Self::Command>, message: Message);
 
     /// The session moved from long-polling to WebSocket.
-    fn on_upgrade(&mut self, _session: &mut SessionContext<'_>) {}
+    fn on_upgrade(&mut self, _session: &mut SessionContext<'_, Self::Command>) {}
 
     /// The next instant [`on_timeout`](Self::on_timeout) must run at, if any (the handler's own
     /// deadlines, such as a connect timeout or ack deadlines).
@@ -92,27 +102,32 @@ pub trait SessionHandler: Send + 'static {
     }
 
     /// A deadline from [`poll_timeout`](Self::poll_timeout) has come.
-    fn on_timeout(&mut self, _session: &mut SessionContext<'_>) {}
+    fn on_timeout(&mut self, _session: &mut SessionContext<'_, Self::Command>) {}
 
     /// A command from a [`SessionHandle::try_command`], in order with the handle's messages.
-    fn on_command(&mut self, _session: &mut SessionContext<'_>, _command: Box<dyn Any + Send>) {}
+    fn on_command(
+        &mut self,
+        _session: &mut SessionContext<'_, Self::Command>,
+        _command: Self::Command,
+    ) {
+    }
 
     /// Everything the session had queued went to its transport (the reference's `drain`).
-    fn on_drain(&mut self, _session: &mut SessionContext<'_>) {}
+    fn on_drain(&mut self, _session: &mut SessionContext<'_, Self::Command>) {}
 
     /// The session is over; called exactly once, last.
     fn on_close(&mut self, _now: Instant, _reason: CloseReason) {}
 }
 
 /// A session as its handler sees it, for the duration of one call.
-pub struct SessionContext<'a> {
+pub struct SessionContext<'a, C> {
     pub(crate) session: &'a mut ServerSession,
     pub(crate) now: Instant,
-    pub(crate) handle: &'a SessionHandle,
-    pub(crate) after_write: &'a mut Vec<Box<dyn Any + Send>>,
+    pub(crate) handle: &'a SessionHandle<C>,
+    pub(crate) after_write: &'a mut Vec<C>,
 }
 
-impl SessionContext<'_> {
+impl<C> SessionContext<'_, C> {
     /// The session id.
     pub fn sid(&self) -> &str {
         self.session.sid()
@@ -145,7 +160,7 @@ impl SessionContext<'_> {
     /// reference writes a packet before the code after it runs, and clients that read one message
     /// per listener registration rely on that order. On long-polling, where nothing is written in
     /// the middle of a request, the command comes back as soon as this call's handler returns.
-    pub fn after_write(&mut self, command: Box<dyn Any + Send>) {
+    pub fn after_write(&mut self, command: C) {
         self.after_write.push(command);
     }
 
@@ -155,7 +170,7 @@ impl SessionContext<'_> {
     }
 
     /// A handle to this session for other tasks.
-    pub fn handle(&self) -> SessionHandle {
+    pub fn handle(&self) -> SessionHandle<C> {
         self.handle.clone()
     }
 }
@@ -163,13 +178,21 @@ impl SessionContext<'_> {
 /// A cloneable handle to reach a session from any task. Messages and commands go through the
 /// session's bounded outbox: a full outbox closes the session (the client is not keeping up) and
 /// reports [`HandleError::Full`]; nothing accepted is dropped silently.
-#[derive(Clone)]
-pub struct SessionHandle {
+pub struct SessionHandle<C> {
     pub(crate) sid: Arc<str>,
-    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) outbox: Arc<Outbox<C>>,
 }
 
-impl std::fmt::Debug for SessionHandle {
+impl<C> Clone for SessionHandle<C> {
+    fn clone(&self) -> Self {
+        SessionHandle {
+            sid: self.sid.clone(),
+            outbox: self.outbox.clone(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for SessionHandle<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionHandle")
             .field("sid", &self.sid)
@@ -197,7 +220,7 @@ impl std::fmt::Display for HandleError {
 
 impl std::error::Error for HandleError {}
 
-impl SessionHandle {
+impl<C> SessionHandle<C> {
     /// A handle to no session: its outbox, read by nobody, takes up to `capacity` items. For
     /// testing an application without serving it.
     pub fn detached(sid: &str, capacity: usize) -> Self {
@@ -233,7 +256,7 @@ impl SessionHandle {
     }
 
     /// Hands `command` to the session's handler ([`SessionHandler::on_command`]).
-    pub fn try_command(&self, command: Box<dyn Any + Send>) -> Result<(), HandleError> {
+    pub fn try_command(&self, command: C) -> Result<(), HandleError> {
         self.push(Outgoing::Command(command))
     }
 
@@ -247,7 +270,7 @@ impl SessionHandle {
         self.outbox.is_closed()
     }
 
-    fn push(&self, item: Outgoing) -> Result<(), HandleError> {
+    fn push(&self, item: Outgoing<C>) -> Result<(), HandleError> {
         self.outbox.push(item).map_err(|refused| match refused {
             Refused::Full => HandleError::Full,
             Refused::Closed => HandleError::Closed,

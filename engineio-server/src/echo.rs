@@ -1,5 +1,7 @@
 //! The Engine.IO echo of the public conformance suites: every message goes back as it came.
 
+use std::convert::Infallible;
+
 use engineio_proto::Message;
 
 use crate::app::{Application, HandshakeRequest, SessionContext, SessionHandler};
@@ -10,17 +12,21 @@ use crate::app::{Application, HandshakeRequest, SessionContext, SessionHandler};
 pub struct EchoApp;
 
 impl Application for EchoApp {
+    type Handler = EchoApp;
+
     fn on_open(
         &self,
-        _session: &mut SessionContext<'_>,
+        _session: &mut SessionContext<'_, Infallible>,
         _request: &HandshakeRequest,
-    ) -> Box<dyn SessionHandler> {
-        Box::new(EchoApp)
+    ) -> EchoApp {
+        EchoApp
     }
 }
 
 impl SessionHandler for EchoApp {
-    fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
+    type Command = Infallible;
+
+    fn on_message(&mut self, session: &mut SessionContext<'_, Infallible>, message: Message) {
         if session.send(message).is_err() {
             session.close();
         }

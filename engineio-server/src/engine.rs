@@ -12,6 +12,7 @@ use crate::app::{Application, HandshakeRequest};
 use crate::config::EngineConfig;
 use crate::http::refusal::{ConnectionError, ErrorContext, Refusal};
 use crate::http::{polling, response};
+use crate::session_task::StartSession;
 use crate::sid::{SidGenerator, random_sid};
 use crate::table::SessionTable;
 use crate::websocket;
@@ -50,7 +51,7 @@ pub(crate) struct EngineState {
     pub(crate) clock: Clock,
     pub(crate) config: EngineConfig,
     pub(crate) sessions: SessionTable,
-    pub(crate) app: Arc<dyn Application>,
+    pub(crate) app: Arc<dyn StartSession>,
     sid_generator: SidGenerator,
     pub(crate) hooks: Hooks,
 }
@@ -67,7 +68,7 @@ pub struct Engine {
 /// Builds an [`Engine`].
 pub struct EngineBuilder {
     runtime: Arc<dyn Runtime>,
-    app: Arc<dyn Application>,
+    app: Arc<dyn StartSession>,
     config: EngineConfig,
     sid_generator: SidGenerator,
     hooks: Hooks,

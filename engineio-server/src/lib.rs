@@ -43,7 +43,7 @@ mod table;
 mod websocket;
 
 pub use app::{
-    Application, HandleError, HandshakeRequest, PeerAddr, SessionContext, SessionHandle,
+    Application, CommandOf, HandleError, HandshakeRequest, PeerAddr, SessionContext, SessionHandle,
     SessionHandler,
 };
 pub use config::EngineConfig;

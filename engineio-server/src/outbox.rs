@@ -5,7 +5,6 @@
 //! requests wait, and an idle session should cost no queue memory. The session task takes the whole
 //! outbox at once, so a burst costs one wake-up.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -16,7 +15,7 @@ use futures_util::task::AtomicWaker;
 use socketio_runtime::sync::lock;
 
 /// One thing handed to a session.
-pub(crate) enum Outgoing {
+pub(crate) enum Outgoing<C> {
     /// A message the session must send, or close trying.
     Message(Message),
     /// The same for a text message framed once for many sessions.
@@ -25,14 +24,13 @@ pub(crate) enum Outgoing {
     /// client is not ready for them.
     Volatile(Vec<Message>),
     /// An application command for the session's handler.
-    Command(Box<dyn Any + Send>),
+    Command(C),
     /// Close the session.
     Close,
 }
 
-#[derive(Default)]
-struct State {
-    queue: VecDeque<Outgoing>,
+struct State<C> {
+    queue: VecDeque<Outgoing<C>>,
     /// The session ended, or is ending because the outbox overflowed: nothing more is accepted.
     closed: bool,
     /// The outbox overflowed and the session has not been told yet.
@@ -44,8 +42,8 @@ struct State {
 }
 
 /// The outbox shared by a session task and its handles.
-pub(crate) struct Outbox {
-    state: Mutex<State>,
+pub(crate) struct Outbox<C> {
+    state: Mutex<State<C>>,
     waker: AtomicWaker,
     limit: usize,
 }
@@ -56,22 +54,27 @@ pub(crate) enum Refused {
     Closed,
 }
 
-impl Outbox {
+impl<C> Outbox<C> {
     pub(crate) fn new(limit: usize) -> Self {
         Outbox {
-            state: Mutex::default(),
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                closed: false,
+                overflowed: false,
+                busy: false,
+            }),
             waker: AtomicWaker::new(),
             limit: limit.max(1),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<C>> {
         lock(&self.state)
     }
 
     /// Queues `item`. A full outbox refuses it and marks the session for closing, so an accepted
     /// item is never dropped and a refused one is never silent.
-    pub(crate) fn push(&self, item: Outgoing) -> Result<(), Refused> {
+    pub(crate) fn push(&self, item: Outgoing<C>) -> Result<(), Refused> {
         let mut state = self.lock();
         if state.closed {
             return Err(Refused::Closed);
@@ -98,7 +101,7 @@ impl Outbox {
         true
     }
 
-    fn enqueue(&self, mut state: MutexGuard<'_, State>, item: Outgoing) {
+    fn enqueue(&self, mut state: MutexGuard<'_, State<C>>, item: Outgoing<C>) {
         // A non-empty outbox has already woken the task, which has not taken it yet.
         let wake = state.queue.is_empty() && !state.busy;
         state.queue.push_back(item);
@@ -119,7 +122,7 @@ impl Outbox {
     pub(crate) fn poll_take(
         &self,
         cx: &mut Context<'_>,
-        taken: &mut VecDeque<Outgoing>,
+        taken: &mut VecDeque<Outgoing<C>>,
     ) -> Poll<bool> {
         debug_assert!(taken.is_empty());
         self.waker.register(cx.waker());

@@ -18,7 +18,7 @@ use futures_channel::oneshot;
 use futures_util::FutureExt;
 use hyper::upgrade::OnUpgrade;
 
-use crate::app::{HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
+use crate::app::{Application, HandshakeRequest, SessionContext, SessionHandle, SessionHandler};
 use crate::engine::EngineState;
 use crate::inbox::Inbox;
 use crate::outbox::{Outbox, Outgoing};
@@ -66,14 +66,14 @@ pub(crate) struct WsUpgrade {
 }
 
 /// The state of one session task.
-pub(crate) struct SessionTask {
+pub(crate) struct SessionTask<H: SessionHandler> {
     shared: Arc<EngineState>,
     session: ServerSession,
-    handle: SessionHandle,
+    handle: SessionHandle<H::Command>,
     /// Long-polling and upgrade requests.
     inbox: Arc<Inbox>,
     /// The outbox batch being carried out; its buffer goes back to the outbox for the next one.
-    taken: VecDeque<Outgoing>,
+    taken: VecDeque<Outgoing<H::Command>>,
     /// The long-polling GET held open, if any.
     held_get: Option<oneshot::Sender<PollReply>>,
     /// The session's WebSocket: the probe while upgrading, else the main one; never both, as the
@@ -82,7 +82,7 @@ pub(crate) struct SessionTask {
     sleep: Option<(Instant, BoxSleep)>,
     /// Commands the handler asked back once what it queued is written
     /// ([`SessionContext::after_write`]); while any wait, the task only writes and keeps time.
-    after_write: Vec<Box<dyn Any + Send>>,
+    after_write: Vec<H::Command>,
     /// The task has yielded once since the `after_write` commands' write completed.
     yielded: bool,
 }
@@ -105,11 +105,11 @@ enum SessionWake {
     Written,
 }
 
-impl SessionTask {
+impl<H: SessionHandler> SessionTask<H> {
     pub(crate) fn new(
         shared: Arc<EngineState>,
         session: ServerSession,
-        handle: SessionHandle,
+        handle: SessionHandle<H::Command>,
         inbox: Arc<Inbox>,
     ) -> Self {
         SessionTask {
@@ -127,7 +127,7 @@ impl SessionTask {
     }
 
     /// The session as the handler sees it during one call.
-    fn context(&mut self, now: Instant) -> SessionContext<'_> {
+    fn context(&mut self, now: Instant) -> SessionContext<'_, H::Command> {
         SessionContext {
             session: &mut self.session,
             now,
@@ -137,7 +137,7 @@ impl SessionTask {
     }
 
     /// Hands the `after_write` commands back to the handler, carrying out what each leads to.
-    fn deliver_after_write(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+    fn deliver_after_write(&mut self, now: Instant, handler: &mut H) {
         while !self.after_write.is_empty() {
             for command in std::mem::take(&mut self.after_write) {
                 handler.on_command(&mut self.context(now), command);
@@ -168,10 +168,10 @@ impl SessionTask {
     }
 
     /// Runs the session to its end, then removes it from the table.
-    async fn run(&mut self, handler: &mut Box<dyn SessionHandler>) {
+    async fn run(&mut self, handler: &mut H) {
         let mut now = self.shared.clock.now();
         loop {
-            self.drain(now, handler.as_mut());
+            self.drain(now, handler);
             if self.session.is_closed() {
                 break;
             }
@@ -184,7 +184,7 @@ impl SessionTask {
             match wake {
                 SessionWake::Timeout => {
                     self.session.handle_timeout(now);
-                    self.drain(now, handler.as_mut());
+                    self.drain(now, handler);
                     if handler.poll_timeout().is_some_and(|at| at <= now) {
                         let mut context = self.context(now);
                         handler.on_timeout(&mut context);
@@ -200,10 +200,10 @@ impl SessionTask {
                     self.release_socket();
                     self.session.handle_ws_closed(now, ended == Ended::Failed);
                 }
-                SessionWake::Written => self.deliver_after_write(now, handler.as_mut()),
+                SessionWake::Written => self.deliver_after_write(now, handler),
                 SessionWake::Outbox(overflowed) => {
                     let mut items = std::mem::take(&mut self.taken);
-                    self.on_outbox(now, handler.as_mut(), &mut items);
+                    self.on_outbox(now, handler, &mut items);
                     // Kept for the next batch, unless a burst made it large.
                     if items.capacity() <= SPARE_CAPACITY {
                         self.taken = items;
@@ -230,7 +230,7 @@ impl SessionTask {
     /// The application's code panicked inside this session: the session ends as a forced close
     /// (the handler hears of it, so it lets go of what it registered), the panic is reported, and
     /// every other session goes on.
-    fn end_after_panic(&mut self, handler: &mut Box<dyn SessionHandler>, panic: &(dyn Any + Send)) {
+    fn end_after_panic(&mut self, handler: &mut H, panic: &(dyn Any + Send)) {
         let message = panic
             .downcast_ref::<&str>()
             .copied()
@@ -371,8 +371,8 @@ impl SessionTask {
     fn on_outbox(
         &mut self,
         now: Instant,
-        handler: &mut dyn SessionHandler,
-        items: &mut VecDeque<Outgoing>,
+        handler: &mut H,
+        items: &mut VecDeque<Outgoing<H::Command>>,
     ) {
         let mut flushed = false;
         for item in items.drain(..) {
@@ -410,14 +410,14 @@ impl SessionTask {
 
     /// Carries out every pending output, running the handler for events; then, if that flushed
     /// everything queued, tells the handler.
-    fn drain(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+    fn drain(&mut self, now: Instant, handler: &mut H) {
         let flushed = self.carry_out(now, handler);
         self.notify_if_drained(now, handler, flushed);
     }
 
     /// Carries out every pending output, running the handler for events; `true` if something went
     /// to the transport.
-    fn carry_out(&mut self, now: Instant, handler: &mut dyn SessionHandler) -> bool {
+    fn carry_out(&mut self, now: Instant, handler: &mut H) -> bool {
         let mut flushed = false;
         while let Some(output) = self.session.poll_output() {
             match output {
@@ -439,7 +439,7 @@ impl SessionTask {
     }
 
     /// After a flush that left nothing queued, the handler hears of it: the reference's `drain`.
-    fn notify_if_drained(&mut self, now: Instant, handler: &mut dyn SessionHandler, flushed: bool) {
+    fn notify_if_drained(&mut self, now: Instant, handler: &mut H, flushed: bool) {
         if flushed && !self.session.is_closed() && self.session.queued_packets() == 0 {
             let mut context = self.context(now);
             handler.on_drain(&mut context);
@@ -458,7 +458,7 @@ impl SessionTask {
         }
     }
 
-    fn dispatch(&mut self, now: Instant, handler: &mut dyn SessionHandler, event: Event) {
+    fn dispatch(&mut self, now: Instant, handler: &mut H, event: Event) {
         let mut context = self.context(now);
         match event {
             Event::Message(message) => handler.on_message(&mut context, message),
@@ -471,14 +471,14 @@ impl SessionTask {
 
     /// Without a WebSocket nothing is written in the middle of a request: the `after_write`
     /// commands come back at once, before the next packet of the same request.
-    fn deliver_unless_websocket(&mut self, now: Instant, handler: &mut dyn SessionHandler) {
+    fn deliver_unless_websocket(&mut self, now: Instant, handler: &mut H) {
         if self.socket.is_none() {
             self.deliver_after_write(now, handler);
         }
     }
 }
 
-impl SessionTask {
+impl<H: SessionHandler> SessionTask<H> {
     /// Creates session `sid`, registers it in the table and returns its task's state, not yet
     /// running (attach the first transport, then [`spawn`](Self::spawn) it), speaking the revision
     /// the handshake request gave. `None` if the sid is taken.
@@ -487,7 +487,7 @@ impl SessionTask {
         sid: String,
         transport: engineio_proto::Transport,
         protocol: ClientProtocol,
-    ) -> Option<SessionTask> {
+    ) -> Option<Self> {
         let sid: Arc<str> = sid.into();
         let inbox = Arc::new(Inbox::new(shared.config.input_queue));
         if !shared.sessions.insert(sid.clone(), inbox.clone()) {
@@ -511,9 +511,8 @@ impl SessionTask {
     /// Opens the application's handler for the session with the request that opened it, then
     /// spawns the session's task. The handler is opened here, not in the task, so the request is
     /// not kept in the task's memory for the session's life.
-    pub(crate) fn spawn(mut self, request: &HandshakeRequest) {
+    fn spawn<A: Application<Handler = H>>(mut self, app: &A, request: &HandshakeRequest) {
         let handler = {
-            let app = self.shared.app.clone();
             let mut context = self.context(self.shared.clock.now());
             app.on_open(&mut context, request)
         };
@@ -528,5 +527,55 @@ impl SessionTask {
                 self.end_after_panic(&mut handler, &*panic);
             }
         }));
+    }
+}
+
+/// The transport a new session opens over, with what it needs to start.
+pub(crate) enum FirstTransport {
+    /// The handshake GET, held until the machine answers it with the `open` packet.
+    Polling(oneshot::Sender<PollReply>),
+    /// The WebSocket the handshake upgrades to.
+    WebSocket(WsUpgrade),
+}
+
+/// Starts sessions of one application. The engine keeps its application behind this trait, so
+/// the engine's type does not name the application while each session task is made for the
+/// application's own handler and command types.
+pub(crate) trait StartSession: Send + Sync + 'static {
+    /// Creates session `sid` over `first`, registers it and spawns its task; `false` if the sid
+    /// is taken.
+    fn start_session(
+        &self,
+        shared: &Arc<EngineState>,
+        sid: String,
+        protocol: ClientProtocol,
+        first: FirstTransport,
+        request: &HandshakeRequest,
+    ) -> bool;
+}
+
+impl<A: Application> StartSession for A {
+    fn start_session(
+        &self,
+        shared: &Arc<EngineState>,
+        sid: String,
+        protocol: ClientProtocol,
+        first: FirstTransport,
+        request: &HandshakeRequest,
+    ) -> bool {
+        let transport = match first {
+            FirstTransport::Polling(_) => engineio_proto::Transport::Polling,
+            FirstTransport::WebSocket(_) => engineio_proto::Transport::WebSocket,
+        };
+        let Some(mut task) = SessionTask::<A::Handler>::open(shared, sid, transport, protocol)
+        else {
+            return false;
+        };
+        match first {
+            FirstTransport::Polling(reply) => task.hold_get(reply),
+            FirstTransport::WebSocket(upgrade) => task.attach_socket(upgrade),
+        }
+        task.spawn(self, request);
+        true
     }
 }

@@ -18,7 +18,7 @@ use engineio_server::{HandleError, SessionHandle};
 /// same event; only the first answer is sent, as with the reference's ack function.
 #[derive(Clone, Debug)]
 pub struct AckSender {
-    pub(crate) session: SessionHandle,
+    pub(crate) session: SessionHandle<Command>,
     pub(crate) namespace: NamespaceName,
     pub(crate) id: u64,
 }
@@ -37,9 +37,7 @@ impl AckSender {
             id: self.id,
             args,
         };
-        self.session
-            .try_command(Box::new(command))
-            .map_err(EmitError::from)
+        self.session.try_command(command).map_err(EmitError::from)
     }
 }
 
@@ -104,7 +102,7 @@ impl IntoFuture for EmitWithAck {
             };
             socket
                 .session()
-                .try_command(Box::new(command))
+                .try_command(command)
                 .map_err(|_| AckError::NotSent)?;
             // A dropped reply means the connection ended first.
             answer.await.unwrap_or(Err(AckError::Disconnected))

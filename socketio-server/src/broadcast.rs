@@ -15,6 +15,8 @@ use super::namespace::Namespace;
 use super::socket::Socket;
 use engineio_server::SessionHandle;
 
+use crate::session::Command;
+
 /// A selection of sockets (`io.to(..).except(..)`), built by chaining, then used once: emit to
 /// them, fetch them, make them join or leave rooms, or disconnect them.
 ///
@@ -134,7 +136,7 @@ impl BroadcastOperator {
 /// A broadcast recipient: its socket id (for exclusions) and its session (to deliver to).
 pub(crate) struct Recipient {
     id: SocketId,
-    session: SessionHandle,
+    session: SessionHandle<Command>,
 }
 
 impl Recipient {
@@ -283,7 +285,7 @@ impl Excluded {
 }
 
 /// Hands one encoded packet to one recipient's session: shared bytes, framed once for all.
-fn deliver(session: &SessionHandle, encoded: &Encoded, volatile: bool) {
+fn deliver(session: &SessionHandle<Command>, encoded: &Encoded, volatile: bool) {
     if volatile {
         session.send_volatile(encoded.messages());
         return;

@@ -14,7 +14,7 @@ use super::error::{ConnectError, EmitError};
 use super::namespace::Namespace;
 use super::session::{Command, SocketIoSession};
 use super::socket::Socket;
-use engineio_server::{Application, HandshakeRequest, SessionContext, SessionHandler};
+use engineio_server::{Application, HandshakeRequest, SessionContext};
 use engineio_server::{Engine, EngineBuilder};
 use socketio_runtime::Runtime;
 use socketio_runtime::sync::{read, write};
@@ -59,12 +59,14 @@ impl IoShared {
 struct SocketIoApp(Arc<IoShared>);
 
 impl Application for SocketIoApp {
+    type Handler = SocketIoSession;
+
     fn on_open(
         &self,
-        session: &mut SessionContext<'_>,
+        session: &mut SessionContext<'_, Command>,
         request: &HandshakeRequest,
-    ) -> Box<dyn SessionHandler> {
-        Box::new(SocketIoSession::new(self.0.clone(), session, request))
+    ) -> SocketIoSession {
+        SocketIoSession::new(self.0.clone(), session, request)
     }
 }
 
@@ -315,7 +317,7 @@ impl SocketIo {
             for socket in namespace.fetch_sockets() {
                 if closed.insert(socket.connection_id().to_owned()) {
                     let command = Command::Close(DisconnectReason::ServerShuttingDown);
-                    let _ = socket.session().try_command(Box::new(command));
+                    let _ = socket.session().try_command(command);
                 }
             }
         }

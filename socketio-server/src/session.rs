@@ -1,7 +1,6 @@
 //! One Engine.IO session's Socket.IO connection: the `ServerConnection` machine inside the session's
 //! task, its namespace sockets, and the commands other tasks send it.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -69,7 +68,7 @@ pub(crate) struct SocketIoSession {
 impl SocketIoSession {
     pub(crate) fn new(
         io: Arc<IoShared>,
-        session: &mut SessionContext<'_>,
+        session: &mut SessionContext<'_, Command>,
         request: &HandshakeRequest,
     ) -> Self {
         let config = io.config.connection;
@@ -93,7 +92,7 @@ impl SocketIoSession {
     }
 
     /// Carries out the machine's outputs: messages to the session, events to the application.
-    fn pump(&mut self, session: &mut SessionContext<'_>) {
+    fn pump(&mut self, session: &mut SessionContext<'_, Command>) {
         while let Some(output) = self.machine.poll_output() {
             match output {
                 Output::Send(message) => {
@@ -117,7 +116,7 @@ impl SocketIoSession {
         }
     }
 
-    fn on_event(&mut self, session: &mut SessionContext<'_>, event: Event) {
+    fn on_event(&mut self, session: &mut SessionContext<'_, Command>, event: Event) {
         match event {
             Event::ConnectRequest { namespace, auth } => {
                 self.on_connect_request(session, namespace, auth)
@@ -146,9 +145,9 @@ impl SocketIoSession {
                         .add_socket(&socket, socket.take_early_rooms());
                     // The CONNECT reply is written before the connection handlers run, as the
                     // reference does: what they emit follows it in a write of its own.
-                    session.after_write(Box::new(Command::Greet {
+                    session.after_write(Command::Greet {
                         namespace: namespace.as_str().to_owned(),
-                    }));
+                    });
                 }
             }
             other => self.on_event_closed(other),
@@ -224,7 +223,7 @@ impl SocketIoSession {
 
     fn on_connect_request(
         &mut self,
-        session: &mut SessionContext<'_>,
+        session: &mut SessionContext<'_, Command>,
         name: NamespaceName,
         auth: Option<RawJson>,
     ) {
@@ -282,7 +281,7 @@ impl SocketIoSession {
                 verdict,
             };
             // A closed session needs no verdict.
-            let _ = handle.try_command(Box::new(command));
+            let _ = handle.try_command(command);
         }));
     }
 
@@ -345,17 +344,19 @@ impl SocketIoSession {
 }
 
 impl SessionHandler for SocketIoSession {
-    fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
+    type Command = Command;
+
+    fn on_message(&mut self, session: &mut SessionContext<'_, Command>, message: Message) {
         self.conn.notify_packet(&message);
         self.machine.handle_message(session.now(), message);
         self.pump(session);
     }
 
-    fn on_upgrade(&mut self, _session: &mut SessionContext<'_>) {
+    fn on_upgrade(&mut self, _session: &mut SessionContext<'_, Command>) {
         self.conn.notify_upgraded();
     }
 
-    fn on_drain(&mut self, _session: &mut SessionContext<'_>) {
+    fn on_drain(&mut self, _session: &mut SessionContext<'_, Command>) {
         self.conn.notify_drain();
     }
 
@@ -363,16 +364,14 @@ impl SessionHandler for SocketIoSession {
         self.machine.poll_timeout()
     }
 
-    fn on_timeout(&mut self, session: &mut SessionContext<'_>) {
+    fn on_timeout(&mut self, session: &mut SessionContext<'_, Command>) {
         self.machine.handle_timeout(session.now());
         self.pump(session);
     }
 
-    fn on_command(&mut self, session: &mut SessionContext<'_>, command: Box<dyn Any + Send>) {
-        if let Ok(command) = command.downcast::<Command>() {
-            self.on_command(session.now(), *command);
-            self.pump(session);
-        }
+    fn on_command(&mut self, session: &mut SessionContext<'_, Command>, command: Command) {
+        self.on_command(session.now(), command);
+        self.pump(session);
     }
 
     fn on_close(&mut self, now: Instant, reason: CloseReason) {

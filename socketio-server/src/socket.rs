@@ -31,7 +31,7 @@ pub struct Socket(pub(crate) Arc<SocketInner>);
 pub(crate) struct SocketInner {
     pub(crate) id: SocketId,
     pub(crate) namespace: Namespace,
-    pub(crate) session: SessionHandle,
+    pub(crate) session: SessionHandle<Command>,
     pub(crate) conn: Conn,
     pub(crate) handshake: Handshake,
     pub(crate) connected: AtomicBool,
@@ -54,7 +54,7 @@ impl Socket {
     pub(crate) fn new(
         id: SocketId,
         namespace: Namespace,
-        session: SessionHandle,
+        session: SessionHandle<Command>,
         conn: Conn,
         handshake: Handshake,
     ) -> Self {
@@ -114,7 +114,7 @@ impl Socket {
         &self.0.conn
     }
 
-    pub(crate) fn session(&self) -> &SessionHandle {
+    pub(crate) fn session(&self) -> &SessionHandle<Command> {
         &self.0.session
     }
 
@@ -375,14 +375,14 @@ impl Socket {
             }
         };
         // A closed session has disconnected the socket already.
-        let _ = self.0.session.try_command(Box::new(command));
+        let _ = self.0.session.try_command(command);
     }
 
     /// Closes the whole underlying connection without a `DISCONNECT` packet (the reference's
     /// `socket.conn.close()`): the client sees its transport close and reconnects.
     pub fn close_connection(&self) {
         let command = Command::Close(DisconnectReason::ForcedClose);
-        let _ = self.0.session.try_command(Box::new(command));
+        let _ = self.0.session.try_command(command);
     }
 
     // ----- dispatch, inside the connection's task -----

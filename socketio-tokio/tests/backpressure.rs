@@ -1,5 +1,6 @@
 //! A WebSocket client that stops reading loses its session instead of growing server memory.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,14 +17,16 @@ use tokio::net::TcpStream;
 /// Hands each session's handle and close reason to the test; ignores messages.
 #[derive(Clone, Default)]
 struct Handles {
-    handles: Arc<Mutex<Vec<SessionHandle>>>,
+    handles: Arc<Mutex<Vec<SessionHandle<Infallible>>>>,
     closed: Arc<Mutex<Vec<CloseReason>>>,
 }
 
 struct Quiet(Arc<Mutex<Vec<CloseReason>>>);
 
 impl SessionHandler for Quiet {
-    fn on_message(&mut self, _session: &mut SessionContext<'_>, _message: Message) {}
+    type Command = Infallible;
+
+    fn on_message(&mut self, _session: &mut SessionContext<'_, Infallible>, _message: Message) {}
 
     fn on_close(&mut self, _now: engineio_proto::Instant, reason: CloseReason) {
         self.0.lock().unwrap().push(reason);
@@ -31,13 +34,15 @@ impl SessionHandler for Quiet {
 }
 
 impl Application for Handles {
+    type Handler = Quiet;
+
     fn on_open(
         &self,
-        session: &mut SessionContext<'_>,
+        session: &mut SessionContext<'_, Infallible>,
         _request: &HandshakeRequest,
-    ) -> Box<dyn SessionHandler> {
+    ) -> Quiet {
         self.handles.lock().unwrap().push(session.handle());
-        Box::new(Quiet(self.closed.clone()))
+        Quiet(self.closed.clone())
     }
 }
 

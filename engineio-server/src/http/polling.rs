@@ -4,8 +4,8 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
+use engineio_proto::ErrorCode;
 use engineio_proto::server::{ClientProtocol, PostError};
-use engineio_proto::{ErrorCode, Transport};
 use futures_channel::oneshot;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
@@ -16,7 +16,7 @@ use crate::http::refusal::{ErrorContext, Refusal};
 use crate::http::response;
 use crate::inbox::Inbox;
 use crate::outbox::Refused;
-use crate::session_task::{PollReply, SessionInput, SessionTask};
+use crate::session_task::{FirstTransport, PollReply, SessionInput};
 
 /// What a long-polling request gets: a response (the transport's, or a bare status such as 413),
 /// or a protocol error for the engine to report.
@@ -29,13 +29,14 @@ pub(crate) async fn handshake(
     request: HandshakeRequest,
     protocol: ClientProtocol,
 ) -> Answer {
-    let Some(mut task) = SessionTask::open(shared, sid.clone(), Transport::Polling, protocol)
-    else {
-        return Ok(response::internal_error());
-    };
     let (reply, answer) = oneshot::channel();
-    task.hold_get(reply);
-    task.spawn(&request);
+    let first = FirstTransport::Polling(reply);
+    if !shared
+        .app
+        .start_session(shared, sid.clone(), protocol, first, &request)
+    {
+        return Ok(response::internal_error());
+    }
     poll_answer(&sid, answer.await.ok())
 }
 

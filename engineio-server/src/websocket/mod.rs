@@ -7,7 +7,6 @@ mod raw_io;
 
 use std::sync::Arc;
 
-use engineio_proto::Transport;
 use engineio_proto::server::ClientProtocol;
 use futures_channel::oneshot;
 use http::request::Parts;
@@ -19,7 +18,7 @@ use crate::http::polling;
 use crate::http::refusal::Refusal;
 use crate::http::response;
 use crate::inbox::Inbox;
-use crate::session_task::{SessionInput, SessionTask, UpgradeAnswer, WsUpgrade};
+use crate::session_task::{FirstTransport, SessionInput, UpgradeAnswer, WsUpgrade};
 
 pub(crate) use accept::is_upgrade_request;
 pub(crate) use link::{Ended, WsLink};
@@ -54,11 +53,14 @@ pub(crate) fn handshake(
     protocol: ClientProtocol,
 ) -> Result<Response<ResponseBody>, Refusal> {
     let accept = accept::check_handshake(&parts.headers).map_err(Refusal::bad_websocket)?;
-    let Some(mut task) = SessionTask::open(shared, sid, Transport::WebSocket, protocol) else {
+    let first = FirstTransport::WebSocket(take_upgrade(parts));
+    let request = HandshakeRequest::from_parts(parts);
+    if !shared
+        .app
+        .start_session(shared, sid, protocol, first, &request)
+    {
         return Ok(response::internal_error());
-    };
-    task.attach_socket(take_upgrade(parts));
-    task.spawn(&HandshakeRequest::from_parts(parts));
+    }
     Ok(accept::switching_protocols(accept))
 }
 

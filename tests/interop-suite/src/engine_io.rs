@@ -3,6 +3,7 @@
 //! close, messages from another thread, heartbeat, the protocol's HTTP errors and bad input. The
 //! script observes; [`SCENARIOS`] assert.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,17 +52,21 @@ pub async fn official_client(host: &impl Host) {
 pub struct TestApp;
 
 impl Application for TestApp {
+    type Handler = TestApp;
+
     fn on_open(
         &self,
-        _session: &mut SessionContext<'_>,
+        _session: &mut SessionContext<'_, Infallible>,
         _request: &HandshakeRequest,
-    ) -> Box<dyn SessionHandler> {
-        Box::new(TestApp)
+    ) -> TestApp {
+        TestApp
     }
 }
 
 impl SessionHandler for TestApp {
-    fn on_message(&mut self, session: &mut SessionContext<'_>, message: Message) {
+    type Command = Infallible;
+
+    fn on_message(&mut self, session: &mut SessionContext<'_, Infallible>, message: Message) {
         match &message {
             Message::Text(text) if &**text == "close-me" => session.close(),
             Message::Text(text) if &**text == "via-handle" => {
