@@ -10,7 +10,7 @@ const [resultsFile, criterionDir, echoClients, echoRate, echoS, echoBytes, bcast
   bcastBytes, idleN, idleHold, connectN, repeat, maxS] = process.argv.slice(2);
 
 const rows = fs.readFileSync(resultsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-const SERVERS = ["ours-tokio", "ours-smol", "socketioxide", "node", "floor"];
+const SERVERS = ["ours-previous", "ours-tokio", "ours-smol", "socketioxide", "node", "floor"];
 const OURS = ["ours-tokio", "ours-smol"];
 
 function median(xs) {
