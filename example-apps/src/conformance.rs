@@ -5,7 +5,8 @@
 //!
 //! A runtime's example serves [`routes_with`] with its `Server`, with the [`Options`] of the
 //! environment: `ALLOW_EIO3=1` also lets Engine.IO revision 3 clients (`socket.io-client` 1 and 2)
-//! in, on both paths.
+//! in, on both paths; `PARSER=msgpack` serves the Socket.IO echo with `socket.io-msgpack-parser`
+//! (the Engine.IO echo is unchanged).
 
 use std::io;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use engineio_server::Engine;
 use engineio_server::EngineConfig;
 use engineio_server::Routes;
 use socketio_runtime::Runtime;
-use socketio_server::{Namespace, SocketIo, SocketIoConfig};
+use socketio_server::{Namespace, PacketFormat, SocketIo, SocketIoConfig};
 
 /// The port the suites expect (`PORT` may say otherwise).
 pub const DEFAULT_PORT: u16 = 3000;
@@ -38,12 +39,29 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 pub struct Options {
     /// Let Engine.IO revision 3 clients in (`allowEIO3`), on both paths. Default: off.
     pub allow_eio3: bool,
+    /// The Socket.IO echo's parser. Default: JSON.
+    pub parser: PacketFormat,
 }
 
 impl Options {
     /// The options from the environment: `ALLOW_EIO3` set to `1` or `true` (unset, empty, `0` or
-    /// `false`: off; anything else is an error).
+    /// `false`: off), `PARSER` set to `json` (or unset, or empty) or `msgpack`; anything else is an
+    /// error.
     pub fn from_env() -> io::Result<Options> {
+        let parser = match std::env::var("PARSER") {
+            Err(std::env::VarError::NotPresent) => PacketFormat::Json,
+            Ok(value) => match value.as_str() {
+                "" | "json" => PacketFormat::Json,
+                "msgpack" => PacketFormat::msgpack(),
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("PARSER={value:?}: expected json or msgpack"),
+                    ));
+                }
+            },
+            Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
+        };
         let allow_eio3 = match std::env::var("ALLOW_EIO3") {
             Err(std::env::VarError::NotPresent) => false,
             Ok(value) => match value.as_str() {
@@ -58,7 +76,7 @@ impl Options {
             },
             Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
         };
-        Ok(Options { allow_eio3 })
+        Ok(Options { allow_eio3, parser })
     }
 }
 
@@ -104,7 +122,9 @@ pub fn socket_io(runtime: Arc<dyn Runtime>) -> SocketIo {
 
 /// The Socket.IO echo with the suites' settings and `options`.
 pub fn socket_io_with(runtime: Arc<dyn Runtime>, options: Options) -> SocketIo {
-    let config = socket_io_config().with_allow_eio3(options.allow_eio3);
+    let config = socket_io_config()
+        .with_allow_eio3(options.allow_eio3)
+        .with_parser(options.parser);
     let io = SocketIo::builder(runtime).config(config).build();
     install(&io);
     io
@@ -159,7 +179,12 @@ pub fn banner(local_addr: std::net::SocketAddr, options: Options) -> String {
     } else {
         ""
     };
+    let parser = if options.parser.is_json() {
+        ""
+    } else {
+        " with the msgpack parser"
+    };
     format!(
-        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo on http://{local_addr}/socket.io/{eio3}"
+        "conformance server: Engine.IO echo on http://{local_addr}/engine.io/, Socket.IO echo{parser} on http://{local_addr}/socket.io/{eio3}"
     )
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use socketio_proto::client::stack::StackConfig;
 use socketio_proto::packet::RawJson;
+use socketio_proto::parser::PacketFormat;
 use socketio_proto::v4;
 
 use super::handle::{Client, ClientShared, ConnectError, Lifeline};
@@ -188,6 +189,14 @@ impl<R: ClientRuntime> ClientBuilder<R> {
     pub fn protocol(mut self, protocol: ProtocolVersion) -> Self {
         self.config.engine.protocol = protocol;
         self.config.manager.protocol = protocol;
+        self
+    }
+
+    /// The parser the server speaks (the reference's `parser` option). Default:
+    /// [`PacketFormat::Json`]; [`PacketFormat::msgpack()`] for a server using
+    /// `socket.io-msgpack-parser`. Both sides must use the same one.
+    pub fn parser(mut self, format: PacketFormat) -> Self {
+        self.config.manager.format = format;
         self
     }
 

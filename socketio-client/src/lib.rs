@@ -96,6 +96,7 @@ pub use futures_rustls::rustls;
 pub use socketio_proto::client::DisconnectReason;
 pub use socketio_proto::client::OpenFailure;
 pub use socketio_proto::packet::Payload;
+pub use socketio_proto::parser::PacketFormat;
 pub use transport::TransportError;
 
 use socketio_runtime::Runtime;

@@ -8,6 +8,7 @@ use engineio_proto::Message;
 use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, Rooms, SocketId};
 use socketio_proto::packet::Encoded;
+use socketio_proto::parser::WirePacket;
 use socketio_proto::server::is_reserved_event;
 
 use super::error::EmitError;
@@ -76,11 +77,12 @@ impl BroadcastOperator {
             return Err(EmitError::ReservedEventName(event.to_owned()));
         }
         let encoded = Encoded::event(self.namespace.proto_name(), event, args, None)?;
+        let wire = self.namespace.format().frame(encoded)?;
         let volatile = self.opts.flags.volatile;
         let (recipients, excluded) = self.recipients();
         for recipient in recipients.iter() {
             if !excluded.contains(&recipient.id) {
-                deliver(&recipient.session, &encoded, volatile);
+                deliver(&recipient.session, &wire, volatile);
             }
         }
         Ok(())
@@ -285,11 +287,19 @@ impl Excluded {
 }
 
 /// Hands one encoded packet to one recipient's session: shared bytes, framed once for all.
-fn deliver(session: &SessionHandle<Command>, encoded: &Encoded, volatile: bool) {
+fn deliver(session: &SessionHandle<Command>, wire: &WirePacket, volatile: bool) {
     if volatile {
-        session.send_volatile(encoded.messages());
+        session.send_volatile(wire.messages());
         return;
     }
+    let WirePacket::Json(encoded) = wire else {
+        for message in wire.messages() {
+            if session.try_send(message).is_err() {
+                return;
+            }
+        }
+        return;
+    };
     // A refusal means the session is closing (overflow) or closed: its socket is leaving.
     if session.try_send_framed(encoded.frame().clone()).is_err() {
         return;
@@ -336,7 +346,11 @@ mod tests {
     }
 
     fn namespace() -> Namespace {
-        Namespace::new(packet::NamespaceName::main(), Arc::new(NoRuntime))
+        Namespace::new(
+            packet::NamespaceName::main(),
+            Arc::new(NoRuntime),
+            Default::default(),
+        )
     }
 
     /// A socket with its own session, not yet in `namespace`.

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use engineio_proto::Transports;
+use socketio_proto::parser::PacketFormat;
 use socketio_proto::server::ServerConnectionConfig;
 
 use engineio_server::Cors;
@@ -68,6 +69,13 @@ impl SocketIoConfig {
     /// Sets `allowUpgrades`.
     pub fn with_allow_upgrades(mut self, allow: bool) -> Self {
         self.engine.server = self.engine.server.with_allow_upgrades(allow);
+        self
+    }
+
+    /// Sets the parser every client of this server speaks (`parser`): [`PacketFormat::Json`] by
+    /// default, [`PacketFormat::msgpack()`] for clients using `socket.io-msgpack-parser`.
+    pub fn with_parser(mut self, format: PacketFormat) -> Self {
+        self.connection = self.connection.with_format(format);
         self
     }
 

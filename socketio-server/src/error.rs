@@ -3,6 +3,7 @@
 use std::fmt;
 
 use socketio_proto::packet::EncodeError;
+use socketio_proto::parser::FrameError;
 
 /// A connection middleware's refusal: the client receives it in its `connect_error` event, as
 /// `err.message` and `err.data`.
@@ -48,6 +49,9 @@ pub enum EmitError {
     /// The arguments could not be serialized.
     #[error("the arguments cannot be encoded: {0}")]
     Encode(#[from] EncodeError),
+    /// The arguments have no form in the server's parser (a number MessagePack cannot hold).
+    #[error(transparent)]
+    Unencodable(#[from] FrameError),
     /// The socket is not connected (any more).
     #[error("the socket is not connected")]
     NotConnected,

@@ -48,7 +48,11 @@ impl IoShared {
         if let Some(namespace) = namespaces.get(name) {
             return Some(namespace.clone());
         }
-        let namespace = Namespace::new(proto_name, self.runtime.clone());
+        let namespace = Namespace::new(
+            proto_name,
+            self.runtime.clone(),
+            self.config.connection.format,
+        );
         setup(&namespace);
         namespaces.insert(name.to_owned(), namespace.clone());
         Some(namespace)
@@ -158,7 +162,11 @@ impl SocketIoBuilder {
 
     /// Builds the server, with its main namespace `/`.
     pub fn build(self) -> SocketIo {
-        let main = Namespace::new(packet::NamespaceName::main(), self.runtime.clone());
+        let main = Namespace::new(
+            packet::NamespaceName::main(),
+            self.runtime.clone(),
+            self.config.connection.format,
+        );
         let shared = Arc::new(IoShared {
             config: self.config,
             runtime: self.runtime.clone(),
@@ -218,7 +226,10 @@ impl SocketIo {
             .unwrap_or_else(|_| packet::NamespaceName::main());
         write(&self.shared.namespaces)
             .entry(proto_name.as_str().to_owned())
-            .or_insert_with(|| Namespace::new(proto_name, self.shared.runtime.clone()))
+            .or_insert_with(|| {
+                let format = self.shared.config.connection.format;
+                Namespace::new(proto_name, self.shared.runtime.clone(), format)
+            })
             .clone()
     }
 

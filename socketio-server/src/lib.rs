@@ -75,6 +75,7 @@ pub use socket::{Socket, Volatile};
 
 pub use socketio_proto::adapter::{Room, RoomEvent, SocketId};
 pub use socketio_proto::packet::Payload;
+pub use socketio_proto::parser::PacketFormat;
 pub use socketio_proto::server::DisconnectReason;
 
 pub use engineio_server;

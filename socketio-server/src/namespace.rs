@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, RoomEvent, Rooms, SocketId};
 use socketio_proto::packet;
+use socketio_proto::parser::PacketFormat;
 
 use super::broadcast::{BroadcastOperator, Excluded, Snapshot, Snapshots};
 use super::error::{ConnectError, EmitError};
@@ -31,6 +32,8 @@ pub struct Namespace(Arc<NamespaceInner>);
 struct NamespaceInner {
     name: packet::NamespaceName,
     runtime: Arc<dyn Runtime>,
+    /// The server's parser, which every emit of the namespace is written in once.
+    format: PacketFormat,
     /// The room index and the socket table, changed together under one short lock.
     state: Mutex<State>,
     handlers: RwLock<Handlers>,
@@ -146,13 +149,23 @@ impl std::fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(name: packet::NamespaceName, runtime: Arc<dyn Runtime>) -> Self {
+    pub(crate) fn new(
+        name: packet::NamespaceName,
+        runtime: Arc<dyn Runtime>,
+        format: PacketFormat,
+    ) -> Self {
         Namespace(Arc::new(NamespaceInner {
             name,
             runtime,
+            format,
             state: Mutex::default(),
             handlers: RwLock::default(),
         }))
+    }
+
+    /// The parser its clients speak.
+    pub(crate) fn format(&self) -> PacketFormat {
+        self.0.format
     }
 
     /// The name (`/`, `/chat`...).

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socketio_proto::adapter::{BroadcastOptions, Room, SocketId};
 use socketio_proto::packet::{Encoded, Payload};
+use socketio_proto::parser::WirePacket;
 use socketio_proto::server::{DisconnectReason, is_reserved_event};
 
 use super::ack::{AckSender, EmitWithAck};
@@ -290,17 +291,18 @@ impl Socket {
         Volatile(self)
     }
 
-    fn encode<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<Encoded, EmitError> {
+    /// The event written in the server's parser.
+    fn encode<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<WirePacket, EmitError> {
         check_event_name(event)?;
         if !self.connected() {
             return Err(EmitError::NotConnected);
         }
-        Ok(Encoded::event(
-            self.0.namespace.proto_name(),
-            event,
-            args,
-            None,
-        )?)
+        let encoded = Encoded::event(self.0.namespace.proto_name(), event, args, None)?;
+        Ok(self.0.namespace.format().frame(encoded)?)
     }
 
     fn notify_outgoing_payload(&self, event: &str, payload: &Payload) {

@@ -1659,3 +1659,96 @@ async fn frames_sent_with_the_upgrade_request_are_read() {
     assert_eq!(probe.response().await.status, 101);
     assert_eq!(probe.message().await, "3probe");
 }
+
+// ---------------------------------------------------------------------------------------------
+// the msgpack parser
+
+/// `{"type":0,"nsp":"/"}`: a msgpack client's `CONNECT` to `/`.
+const MSGPACK_CONNECT: &[u8] = b"\x82\xa4type\x00\xa3nsp\xa1/";
+/// `{"type":2,"data":["echo","x"],"nsp":"/","id":1}`.
+const MSGPACK_ECHO: &[u8] = b"\x84\xa4type\x02\xa4data\x92\xa4echo\xa1x\xa3nsp\xa1/\xa2id\x01";
+/// The server's answer: `{"type":3,"data":["x"],"nsp":"/","id":1}`.
+const MSGPACK_ECHO_ACK: &[u8] = b"\x84\xa4type\x03\xa4data\x91\xa1x\xa3nsp\xa1/\xa2id\x01";
+
+impl Running {
+    /// A `socket.io-msgpack-parser` client over WebSocket, connected to the main namespace.
+    async fn msgpack_client(&self) -> Conn {
+        let mut conn = self.connect().await;
+        conn.send(&ws_request("/socket.io/?EIO=4&transport=websocket", &[]))
+            .await;
+        assert_eq!(conn.response().await.status, 101);
+        let open = conn.message().await;
+        assert!(open.starts_with("0{"), "{open}");
+        conn.send(&frame(true, 0, BINARY, MSGPACK_CONNECT, true))
+            .await;
+        let (opcode, connected) = conn.frame().await.expect("no CONNECT answer");
+        assert_eq!(opcode, BINARY);
+        // `{"type":0,"data":{"sid":...},"nsp":"/"}`
+        assert!(
+            connected.starts_with(b"\x83\xa4type\x00\xa4data\x81\xa3sid"),
+            "{connected:?}"
+        );
+        conn
+    }
+}
+
+/// The msgpack twin of [`assert_still_served`].
+async fn assert_still_served_in_msgpack(conn: &mut Conn) {
+    conn.send(&frame(true, 0, BINARY, MSGPACK_ECHO, true)).await;
+    let (opcode, ack) = conn.frame().await.expect("no ack");
+    assert_eq!((opcode, &ack[..]), (BINARY, MSGPACK_ECHO_ACK));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_msgpack_packets_close_only_their_connection() {
+    let msgpack = config().with_parser(socketio_tokio::server::PacketFormat::msgpack());
+    let server = serve(echo_server(msgpack)).await;
+    let mut bystander = server.msgpack_client().await;
+    assert_still_served_in_msgpack(&mut bystander).await;
+    let deep = {
+        // An event whose second argument nests 100 arrays: over the depth limit of 64.
+        let mut bytes = b"\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x92\xa4deep".to_vec();
+        bytes.extend(std::iter::repeat_n(0x91, 100));
+        bytes.push(0xc0);
+        bytes
+    };
+    let cases: [(&str, Vec<u8>); 9] = [
+        ("a never-used marker", b"\xc1".to_vec()),
+        ("not a map", b"\x92\x02\xa1/".to_vec()),
+        ("a truncated map", b"\x84\xa4type\x02\xa4da".to_vec()),
+        (
+            "a string claiming 4 GiB",
+            b"\x82\xa4type\x02\xa4data\xdb\xff\xff\xff\xff".to_vec(),
+        ),
+        (
+            "an array claiming 4 billion elements",
+            b"\x83\xa4type\x02\xa3nsp\xa1/\xa4data\xdd\xff\xff\xff\xff".to_vec(),
+        ),
+        ("nesting past the depth limit", deep),
+        (
+            "an event whose data is a map",
+            b"\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x81\xa1a\x01".to_vec(),
+        ),
+        (
+            "a map key that is binary",
+            b"\x83\xa4type\x02\xa3nsp\xa1/\xa4data\x92\xa1e\x81\xc4\x01\x00\xa1x".to_vec(),
+        ),
+        (
+            "an unknown packet type",
+            b"\x82\xa4type\x07\xa3nsp\xa1/".to_vec(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let mut attacker = server.msgpack_client().await;
+        attacker.send(&frame(true, 0, BINARY, &bytes, true)).await;
+        assert!(attacker.closes().await, "{what}: the connection stays open");
+        server.sessions_become(1).await;
+        assert_still_served_in_msgpack(&mut bystander).await;
+    }
+    // JSON text where msgpack is spoken.
+    let mut attacker = server.msgpack_client().await;
+    attacker.send_text("42[\"echo\"]").await;
+    assert!(attacker.closes().await, "a text packet was accepted");
+    server.sessions_become(1).await;
+    assert_still_served_in_msgpack(&mut bystander).await;
+}

@@ -9,11 +9,13 @@
 //   header, transport, engine id); handlers for the scenarios below.
 // - "/private": a middleware that rejects every connection with an error carrying `data`.
 //
-// Usage: node js-server.mjs [--tls <cert.pem> <key.pem>]   (HTTPS instead of HTTP)
+// Usage: node js-server.mjs [--tls <cert.pem> <key.pem>] [--msgpack]
+//   --tls: HTTPS instead of HTTP; --msgpack: the server's parser is socket.io-msgpack-parser
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 const observed = {
   connections: {}, // namespace -> count
@@ -125,7 +127,8 @@ const httpServer =
     : createTlsServer({ cert: readFileSync(process.argv[tls + 1]), key: readFileSync(process.argv[tls + 2]) });
 // The payload limit (maxHttpBufferSize) the client's limit scenario works against.
 const MAX_HTTP_BUFFER_SIZE = 20000;
-const io = new Server(httpServer, { pingInterval: 2000, pingTimeout: 5000, maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE });
+const parser = process.argv.includes("--msgpack") ? { parser: msgpackParser } : {};
+const io = new Server(httpServer, { pingInterval: 2000, pingTimeout: 5000, maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE, ...parser });
 httpServer.on(tls === -1 ? "connection" : "secureConnection", () => observed.tcpConnections++);
 httpServer.on("request", () => observed.httpRequests++);
 httpServer.on("upgrade", () => observed.httpRequests++);

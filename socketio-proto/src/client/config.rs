@@ -5,6 +5,7 @@ use core::time::Duration;
 use engineio_proto::ProtocolVersion;
 
 use crate::packet::DecoderConfig;
+use crate::parser::PacketFormat;
 
 /// Settings of a [`Manager`](super::Manager). The defaults are the reference client's, plus bounds
 /// the reference leaves unlimited.
@@ -37,7 +38,9 @@ pub struct ManagerConfig {
     /// Ack timeout of emits that give none; `None` waits for the ack as long as the socket stays
     /// connected. Default: `None`.
     pub ack_timeout: Option<Duration>,
-    /// Limits of the packet decoder.
+    /// The parser the server speaks (`parser`, default [`PacketFormat::Json`]).
+    pub format: PacketFormat,
+    /// Limits of the JSON packet decoder.
     pub decoder: DecoderConfig,
     /// The Engine.IO revision of the engine sessions, which the runtime must give them too. Default: 4
     /// (Socket.IO v5). Revision 3 speaks Socket.IO v4 to `socket.io@2` servers (see
@@ -61,6 +64,7 @@ impl Default for ManagerConfig {
             max_pending_acks: 4096,
             max_unanswered_acks: 4096,
             ack_timeout: None,
+            format: PacketFormat::Json,
             decoder: DecoderConfig::default(),
             protocol: ProtocolVersion::V4,
         }

@@ -20,7 +20,7 @@ impl Manager {
         }
         self.engine = EngineState::Open;
         self.attempt_deadline = None;
-        self.decoder.reset();
+        self.codec.reset();
         self.main_namespace = MainNamespace::Pending;
         let namespaces: Vec<_> = self.sockets.keys().cloned().collect();
         for namespace in namespaces {
@@ -52,11 +52,7 @@ impl Manager {
         if self.engine != EngineState::Open {
             return;
         }
-        let decoded = match message {
-            Message::Text(text) => self.decoder.decode_text(text),
-            Message::Binary(bytes) => self.decoder.decode_binary(bytes),
-        };
-        match decoded {
+        match self.codec.decode(message) {
             Ok(Some(packet)) => self.handle_packet(packet),
             Ok(None) => {}
             Err(_) => {
@@ -117,7 +113,7 @@ impl Manager {
         self.engine = EngineState::Opening;
         self.attempt_deadline = self.config.timeout.map(|timeout| now + timeout);
         self.skip_reconnect = false;
-        self.decoder.reset();
+        self.codec.reset();
         self.outputs.push_back(Output::OpenEngine);
     }
 

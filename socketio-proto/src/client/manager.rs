@@ -10,7 +10,8 @@ use super::backoff::{Backoff, SplitMix64};
 use super::config::{EmitOptions, ManagerConfig};
 use super::output::{AckError, DisconnectReason, EmitError, Event, InvalidAuth, Output};
 use super::socket::{BufferedEmit, Socket};
-use crate::packet::{Decoder, NamespaceName, Packet, Payload, RawJson, is_reserved_event};
+use crate::packet::{NamespaceName, Packet, Payload, RawJson, is_reserved_event};
+use crate::parser::{FrameError, PacketFormat, WireCodec};
 use crate::v4;
 
 /// Where the engine session is, as far as the manager knows.
@@ -52,7 +53,7 @@ pub struct Manager {
     /// When the next reconnection attempt starts.
     pub(super) reconnect_at: Option<Instant>,
     pub(super) sockets: BTreeMap<NamespaceName, Socket>,
-    pub(super) decoder: Decoder,
+    pub(super) codec: WireCodec,
     pub(super) outputs: VecDeque<Output>,
     /// The current engine session's id, once its handshake was reported (Socket.IO v4 ids derive
     /// from it).
@@ -71,7 +72,7 @@ impl Manager {
             config.randomization_factor,
         );
         Manager {
-            decoder: Decoder::new(config.decoder),
+            codec: WireCodec::new(config.format, config.decoder),
             config,
             rng: SplitMix64::new(seed),
             backoff,
@@ -132,7 +133,11 @@ impl Manager {
             return;
         };
         if engine_open && (socket.connected || socket.connecting) {
-            send_packet(&mut self.outputs, &Packet::disconnect(namespace.clone()));
+            send_control(
+                &mut self.outputs,
+                self.config.format,
+                &Packet::disconnect(namespace.clone()),
+            );
             if namespace.is_main() {
                 self.main_namespace = MainNamespace::Gone;
             }
@@ -184,7 +189,19 @@ impl Manager {
         } else {
             None
         };
-        let packet = Packet::event(namespace.clone(), args, ack).encode();
+        let packet = match self
+            .config
+            .format
+            .frame_packet(&Packet::event(namespace, args, ack))
+        {
+            Ok(packet) => packet,
+            Err(_) => {
+                if let Some(id) = ack {
+                    socket.resolve_ack(id);
+                }
+                return Err(EmitError::Unencodable);
+            }
+        };
         if socket.connected {
             if let Some(id) = ack {
                 socket.mark_sent(id);
@@ -203,10 +220,13 @@ impl Manager {
         else {
             return Err(AckError::NotConnected);
         };
-        if !socket.take_unanswered(id) {
+        if !socket.is_unanswered(id) {
             return Err(AckError::UnknownId);
         }
-        send_packet(&mut self.outputs, &Packet::ack(namespace, id, args));
+        let format = self.config.format;
+        send_packet(&mut self.outputs, format, &Packet::ack(namespace, id, args))
+            .map_err(|_| AckError::Unencodable)?;
+        socket.take_unanswered(id);
         Ok(())
     }
 
@@ -216,7 +236,11 @@ impl Manager {
         let engine_open = self.engine == EngineState::Open;
         for (namespace, socket) in &mut self.sockets {
             if engine_open && socket.connected {
-                send_packet(&mut self.outputs, &Packet::disconnect(namespace.clone()));
+                send_control(
+                    &mut self.outputs,
+                    self.config.format,
+                    &Packet::disconnect(namespace.clone()),
+                );
             }
             socket.active = false;
         }
@@ -319,7 +343,7 @@ impl Manager {
         socket.connecting = true;
         let Some(sid) = sid else {
             let packet = Packet::connect(namespace, socket.auth.clone());
-            return send_packet(&mut self.outputs, &packet);
+            return send_control(&mut self.outputs, self.config.format, &packet);
         };
         if namespace.is_main() {
             match main {
@@ -331,7 +355,7 @@ impl Manager {
             }
         }
         let packet = Packet::connect(with_query(&namespace, socket.auth.as_ref()), None);
-        send_packet(&mut self.outputs, &packet);
+        send_control(&mut self.outputs, self.config.format, &packet);
     }
 
     /// Closes the engine once no socket is active (the reference manager's `_destroy`).
@@ -367,7 +391,7 @@ impl Manager {
     pub(super) fn forget_engine(&mut self) {
         self.engine = EngineState::Closed;
         self.attempt_deadline = None;
-        self.decoder.reset();
+        self.codec.reset();
         self.engine_sid = None;
     }
 }
@@ -384,8 +408,23 @@ pub(super) fn socket_entry<'a>(
 }
 
 /// Queues the messages of one packet.
-pub(super) fn send_packet(outputs: &mut VecDeque<Output>, packet: &Packet) {
-    outputs.extend(packet.encode().messages().map(Output::Send));
+fn send_packet(
+    outputs: &mut VecDeque<Output>,
+    format: PacketFormat,
+    packet: &Packet,
+) -> Result<(), FrameError> {
+    if format.is_json() {
+        outputs.extend(packet.encode().messages().map(Output::Send));
+    } else {
+        outputs.extend(format.frame_packet(packet)?.messages().map(Output::Send));
+    }
+    Ok(())
+}
+
+/// Queues a packet of the manager's own (`CONNECT` with the auth it accepted, `DISCONNECT`), which
+/// every format writes.
+pub(super) fn send_control(outputs: &mut VecDeque<Output>, format: PacketFormat, packet: &Packet) {
+    let _always_written = send_packet(outputs, format, packet);
 }
 
 /// Socket.IO v4: `namespace` with `auth` as its query (`/admin?token=abc`), or as it is without auth.

@@ -204,6 +204,10 @@ pub enum EmitError {
     /// awaited.
     #[error("too many pending acknowledgements")]
     TooManyPendingAcks,
+    /// The arguments cannot be written in the manager's
+    /// [format](super::ManagerConfig::format) (see [`FrameError`](crate::parser::FrameError)).
+    #[error("the arguments cannot be written in this connection's format")]
+    Unencodable,
 }
 
 /// Why [`ack`](super::Manager::ack) sent nothing.
@@ -216,6 +220,10 @@ pub enum AckError {
     /// [`ManagerConfig::max_unanswered_acks`](super::ManagerConfig::max_unanswered_acks).
     #[error("no unanswered acknowledgement with this id")]
     UnknownId,
+    /// The arguments cannot be written in the manager's [format](super::ManagerConfig::format);
+    /// the acknowledgement is still unanswered.
+    #[error("the arguments cannot be written in this connection's format")]
+    Unencodable,
 }
 
 /// [`connect`](super::Manager::connect) was given auth data that is not a JSON object (the server

@@ -9,12 +9,13 @@ use engineio_proto::Instant;
 
 use super::config::ManagerConfig;
 use super::output::{EmitError, Event, Output};
-use crate::packet::{Encoded, NamespaceName, Payload, RawJson};
+use crate::packet::{NamespaceName, Payload, RawJson};
+use crate::parser::WirePacket;
 
 /// An emit waiting for the socket to connect.
 #[derive(Debug)]
 pub(super) struct BufferedEmit {
-    pub(super) packet: Encoded,
+    pub(super) packet: WirePacket,
     pub(super) ack: Option<u64>,
 }
 
@@ -99,7 +100,7 @@ impl Socket {
     }
 
     /// Forgets the awaited acknowledgement `id`; `false` if it is not awaited.
-    fn resolve_ack(&mut self, id: u64) -> bool {
+    pub(super) fn resolve_ack(&mut self, id: u64) -> bool {
         match self.pending_acks.remove(&id) {
             Some(pending) => {
                 if let Some(deadline) = pending.deadline {
@@ -166,6 +167,11 @@ impl Socket {
             args,
             ack,
         }));
+    }
+
+    /// Whether the server asked for ack `id` and the application has not answered it.
+    pub(super) fn is_unanswered(&self, id: u64) -> bool {
+        self.unanswered.contains(&id)
     }
 
     /// Takes the server's request for ack `id`; `false` if there is none.

@@ -23,7 +23,7 @@ mod error;
 mod name;
 mod namespace;
 mod payload;
-mod placeholder;
+pub(crate) mod placeholder;
 mod reserved;
 mod scan;
 mod ser;

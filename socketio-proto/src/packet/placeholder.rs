@@ -6,8 +6,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::Value;
 
-pub(super) const FLAG: &str = "_placeholder";
-pub(super) const NUM: &str = "num";
+pub(crate) const FLAG: &str = "_placeholder";
+pub(crate) const NUM: &str = "num";
 
 /// The placeholder for attachment `num`, for building a [`Payload`](super::Payload) from JSON values.
 pub fn placeholder(num: usize) -> Value {

@@ -25,6 +25,7 @@ use crate::packet::{NamespaceName, PacketType};
 mod json;
 #[cfg(feature = "msgpack")]
 mod msgpack;
+mod wire;
 
 pub use json::JsonParser;
 #[cfg(feature = "msgpack")]
@@ -32,6 +33,7 @@ pub use msgpack::{
     MsgpackConfig, MsgpackDecoder, MsgpackEncodeError, MsgpackEncoded, MsgpackError, MsgpackPacket,
     MsgpackParser,
 };
+pub use wire::{FrameError, PacketFormat, WireCodec, WireError, WireMessages, WirePacket};
 
 /// A packet format: encoding from serializable values, and a decoder per connection.
 pub trait Parser: Clone + fmt::Debug + Send + Sync + 'static {

@@ -3,6 +3,7 @@
 use core::time::Duration;
 
 use crate::packet::DecoderConfig;
+use crate::parser::PacketFormat;
 
 /// Settings of a [`ServerConnection`](super::ServerConnection).
 ///
@@ -13,7 +14,9 @@ pub struct ServerConnectionConfig {
     /// How long a connection may stay without any namespace connected before it is closed
     /// (`connectTimeout`, default 45 s).
     pub connect_timeout: Duration,
-    /// Limits of the packet decoder (attachments per binary packet, default 10).
+    /// The parser the client speaks (`parser`, default [`PacketFormat::Json`]).
+    pub format: PacketFormat,
+    /// Limits of the JSON packet decoder (attachments per binary packet, default 10).
     pub decoder: DecoderConfig,
     /// Most namespaces one connection may have connected or pending at once (default 64). A
     /// `CONNECT` beyond it closes the connection with
@@ -36,6 +39,7 @@ impl Default for ServerConnectionConfig {
     fn default() -> Self {
         ServerConnectionConfig {
             connect_timeout: Duration::from_secs(45),
+            format: PacketFormat::Json,
             decoder: DecoderConfig::default(),
             max_namespaces: 64,
             max_pending_acks: 1024,
@@ -49,6 +53,12 @@ impl ServerConnectionConfig {
     /// Sets [`ServerConnectionConfig::connect_timeout`].
     pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
         self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Sets [`ServerConnectionConfig::format`].
+    pub fn with_format(mut self, format: PacketFormat) -> Self {
+        self.format = format;
         self
     }
 

@@ -17,7 +17,8 @@ use super::reason::DisconnectReason;
 use super::socket::{ConnectedSocket, Slot, SlotState};
 use crate::adapter::SocketId;
 use crate::packet::is_reserved_event;
-use crate::packet::{Decoder, Encoded, NamespaceName, Packet, PacketKind, Payload, RawJson};
+use crate::packet::{Encoded, NamespaceName, Packet, PacketKind, Payload, RawJson};
+use crate::parser::{FrameError, WireCodec};
 use crate::v4;
 
 /// The message the reference sends when a namespace does not exist.
@@ -44,7 +45,7 @@ pub struct ServerConnection {
     config: ServerConnectionConfig,
     /// Engine.IO revision 3 (Socket.IO v4): the engine session id the socket ids derive from.
     eio3_sid: Option<String>,
-    decoder: Decoder,
+    codec: WireCodec,
     /// Pending and connected namespaces, in the order their `CONNECT` arrived.
     slots: Vec<Slot>,
     connect_deadline: Option<Instant>,
@@ -61,7 +62,7 @@ impl ServerConnection {
         ServerConnection {
             config,
             eio3_sid: None,
-            decoder: Decoder::new(config.decoder),
+            codec: WireCodec::new(config.format, config.decoder),
             slots: Vec::new(),
             connect_deadline: Some(now + config.connect_timeout),
             closed: false,
@@ -158,11 +159,7 @@ impl ServerConnection {
         if self.closed {
             return;
         }
-        let decoded = match message {
-            Message::Text(text) => self.decoder.decode_text(text),
-            Message::Binary(bytes) => self.decoder.decode_binary(bytes),
-        };
-        match decoded {
+        match self.codec.decode(message) {
             Ok(Some(packet)) => self.handle_packet(now, packet),
             Ok(None) => {}
             Err(_) => self.shut_down(DisconnectReason::ParseError, true),
@@ -265,7 +262,7 @@ impl ServerConnection {
             Some(_) => None,
             None => Some(json::connect_reply(&id, pid)),
         };
-        self.push_packet(&Packet::connect(namespace.clone(), reply));
+        self.push_control(&Packet::connect(namespace.clone(), reply));
         self.push_event(Event::Connected {
             namespace,
             socket: id,
@@ -295,7 +292,15 @@ impl ServerConnection {
             Some(_) => v4::error_payload(message, data.as_ref()),
             None => json::connect_error(message, data.as_ref()),
         };
-        self.push_packet(&Packet::connect_error(slot.namespace, body));
+        let refusal = Packet::connect_error(slot.namespace.clone(), body);
+        if self.push_packet(&refusal).is_err() {
+            // The application's data has no form in this format: the refusal goes without it.
+            let plain = match self.eio3_sid {
+                Some(_) => v4::error_payload(message, None),
+                None => json::connect_error(message, None),
+            };
+            self.push_control(&Packet::connect_error(slot.namespace, plain));
+        }
         Ok(())
     }
 
@@ -315,8 +320,8 @@ impl ServerConnection {
     pub fn emit(&mut self, namespace: &str, args: Payload) -> Result<(), EmitError> {
         let index = self.check_emit(namespace, &args)?;
         let packet = Packet::event(self.slots[index].namespace.clone(), args, None);
-        self.push_packet(&packet);
-        Ok(())
+        self.push_packet(&packet)
+            .map_err(|_| EmitError::Unencodable)
     }
 
     /// Emits an event and waits for the client's acknowledgement: returns its id, which resolves
@@ -342,7 +347,12 @@ impl ServerConnection {
             .awaited
             .register(timeout.map(|timeout| now + timeout));
         let packet = Packet::event(slot.namespace.clone(), args, Some(id));
-        self.push_packet(&packet);
+        if self.push_packet(&packet).is_err() {
+            if let Some(socket) = self.slots[index].connected_mut() {
+                socket.awaited.resolve(id);
+            }
+            return Err(EmitError::Unencodable);
+        }
         Ok(id)
     }
 
@@ -364,9 +374,12 @@ impl ServerConnection {
         if !room {
             return Err(AckError::QueueFull { limit });
         }
-        socket.owed.settle(id);
         let packet = Packet::ack(slot.namespace.clone(), id, args);
-        self.push_packet(&packet);
+        self.push_packet(&packet)
+            .map_err(|_| AckError::Unencodable)?;
+        if let Some(socket) = self.slots[index].connected_mut() {
+            socket.owed.settle(id);
+        }
         Ok(())
     }
 
@@ -381,8 +394,8 @@ impl ServerConnection {
                 limit: self.config.max_queued_messages,
             });
         }
-        self.push_encoded(encoded);
-        Ok(())
+        self.push_encoded(encoded)
+            .map_err(|_| EmitError::Unencodable)
     }
 
     // ----- disconnection -----
@@ -393,7 +406,7 @@ impl ServerConnection {
     pub fn disconnect(&mut self, _now: Instant, namespace: &str) -> Result<(), NotConnected> {
         let index = self.connected_index(namespace).ok_or(NotConnected)?;
         let slot = self.slots.remove(index);
-        self.push_packet(&Packet::disconnect(slot.namespace.clone()));
+        self.push_control(&Packet::disconnect(slot.namespace.clone()));
         self.end_slot(slot, DisconnectReason::ServerNamespaceDisconnect);
         Ok(())
     }
@@ -407,7 +420,7 @@ impl ServerConnection {
         }
         for slot in core::mem::take(&mut self.slots) {
             if slot.connected().is_some() {
-                self.push_packet(&Packet::disconnect(slot.namespace.clone()));
+                self.push_control(&Packet::disconnect(slot.namespace.clone()));
                 self.end_slot(slot, DisconnectReason::ServerNamespaceDisconnect);
             }
         }
@@ -596,7 +609,7 @@ impl ServerConnection {
         }
         self.closed = true;
         self.connect_deadline = None;
-        self.decoder.reset();
+        self.codec.reset();
         for slot in core::mem::take(&mut self.slots) {
             self.end_slot(slot, reason);
         }
@@ -610,12 +623,34 @@ impl ServerConnection {
         self.outputs.push_back(Output::Event(event));
     }
 
-    fn push_packet(&mut self, packet: &Packet) {
-        self.push_encoded(&packet.encode());
+    fn push_packet(&mut self, packet: &Packet) -> Result<(), FrameError> {
+        let format = self.config.format;
+        if format.is_json() {
+            return self.push_encoded(&packet.encode());
+        }
+        let wire = format.frame_packet(packet)?;
+        self.push_messages(wire.messages());
+        Ok(())
     }
 
-    fn push_encoded(&mut self, encoded: &Encoded) {
-        for message in encoded.messages() {
+    /// A packet of the connection's own (a `CONNECT` answer, a `DISCONNECT`, a refusal without
+    /// the application's data): only names and strings, which every format writes.
+    fn push_control(&mut self, packet: &Packet) {
+        let _always_written = self.push_packet(packet);
+    }
+
+    fn push_encoded(&mut self, encoded: &Encoded) -> Result<(), FrameError> {
+        let format = self.config.format;
+        if format.is_json() {
+            self.push_messages(encoded.messages());
+        } else {
+            self.push_messages(format.frame(encoded.clone())?.messages());
+        }
+        Ok(())
+    }
+
+    fn push_messages(&mut self, messages: impl Iterator<Item = Message>) {
+        for message in messages {
             self.outputs.push_back(Output::Send(message));
             self.queued_messages += 1;
         }

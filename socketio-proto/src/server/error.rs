@@ -27,6 +27,10 @@ pub enum EmitError {
         /// [`max_queued_messages`](super::ServerConnectionConfig::max_queued_messages).
         limit: usize,
     },
+    /// The arguments cannot be written in the connection's
+    /// [format](super::ServerConnectionConfig::format) (see [`FrameError`](crate::parser::FrameError)).
+    #[error("the arguments cannot be written in this connection's format")]
+    Unencodable,
 }
 
 /// Why [`ack`](super::ServerConnection::ack) sent nothing.
@@ -44,6 +48,10 @@ pub enum AckError {
         /// [`max_queued_messages`](super::ServerConnectionConfig::max_queued_messages).
         limit: usize,
     },
+    /// The arguments cannot be written in the connection's
+    /// [format](super::ServerConnectionConfig::format); the ack is still owed.
+    #[error("the arguments cannot be written in this connection's format")]
+    Unencodable,
 }
 
 /// The namespace has no connection request waiting for an answer (none was made, it was answered,

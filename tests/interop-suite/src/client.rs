@@ -26,7 +26,8 @@ use socketio_client::rustls::pki_types::CertificateDer;
 use socketio_client::rustls::pki_types::pem::PemObject;
 use socketio_client::{
     AckError, AckSender, Client, ClientBuilder, ClientEvent, ClientRuntime, ConnectError,
-    DisconnectReason, EmitError, Socket, SocketEvent, Transport, TransportFailure, rustls,
+    DisconnectReason, EmitError, PacketFormat, Payload, Socket, SocketEvent, Transport,
+    TransportFailure, rustls,
 };
 use socketio_runtime::Runtime;
 
@@ -47,9 +48,15 @@ pub(crate) const NO_RECONNECTION_WAIT: Duration = Duration::from_millis(500);
 /// Runs every [`ClientScenario`] on runtime `R` against the official server, then checks the
 /// server's own observations ([`REPORT`]). Panics with every failure, not only the first.
 pub async fn official_server<R: ClientRuntime>() {
-    let server = JsServer::start("js-server.mjs", R::runtime(), None).await;
-    let list = "our client vs the socket.io server";
-    run_all(list, &scenarios::<R>(), &server.peer()).await;
+    official_server_with::<R>(PacketFormat::Json).await;
+}
+
+/// [`official_server`] with the parser `format` on both sides (the official server's `parser`
+/// option: `socket.io-msgpack-parser` for [`PacketFormat::msgpack()`]).
+pub async fn official_server_with<R: ClientRuntime>(format: PacketFormat) {
+    let server = JsServer::start("js-server.mjs", R::runtime(), None, format).await;
+    let list = format!("our client vs the socket.io server ({format:?})");
+    run_all(&list, &scenarios::<R>(), &server.peer()).await;
     let report = server.report().await;
     check_all("the socket.io server's observations", REPORT, &report);
 }
@@ -59,7 +66,13 @@ pub async fn official_server<R: ClientRuntime>() {
 /// server is refused.
 pub async fn official_server_over_tls<R: ClientRuntime>() {
     let certificates = TestCertificates::make().await;
-    let server = JsServer::start("js-server.mjs", R::runtime(), Some(&certificates)).await;
+    let server = JsServer::start(
+        "js-server.mjs",
+        R::runtime(),
+        Some(&certificates),
+        PacketFormat::Json,
+    )
+    .await;
     tls::<R>(server.peer(), &certificates).await;
     server.report().await;
 }
@@ -200,16 +213,18 @@ pub(crate) struct JsServer {
     process: NodeProcess,
     origin: String,
     timers: Arc<dyn Runtime>,
+    format: PacketFormat,
 }
 
 impl JsServer {
-    /// Starts the server and waits for the port it listens on, on `timers`.
+    /// Starts the server, speaking `format`, and waits for the port it listens on, on `timers`.
     pub(crate) async fn start(
         script: &str,
         timers: Arc<dyn Runtime>,
         tls: Option<&TestCertificates>,
+        format: PacketFormat,
     ) -> Self {
-        let args = match tls {
+        let mut args = match tls {
             Some(certificates) => vec![
                 "--tls".to_owned(),
                 certificates.cert().display().to_string(),
@@ -217,6 +232,9 @@ impl JsServer {
             ],
             None => Vec::new(),
         };
+        if !format.is_json() {
+            args.push("--msgpack".to_owned());
+        }
         let mut process = NodeProcess::start(script, &args).await;
         let first = within(&*timers, START_WAIT, process.next_line())
             .await
@@ -234,6 +252,7 @@ impl JsServer {
             process,
             origin,
             timers,
+            format,
         }
     }
 
@@ -241,6 +260,7 @@ impl JsServer {
         Peer {
             origin: self.origin.clone(),
             timers: self.timers.clone(),
+            format: self.format,
         }
     }
 
@@ -260,9 +280,15 @@ impl JsServer {
 pub struct Peer {
     origin: String,
     timers: Arc<dyn Runtime>,
+    format: PacketFormat,
 }
 
 impl Peer {
+    /// A client of the namespace `path` ([`builder`]), speaking the server's parser.
+    pub(crate) fn client<R: ClientRuntime>(&self, path: &str) -> ClientBuilder<R> {
+        builder::<R>(self.url(path)).parser(self.format)
+    }
+
     /// The server's URL for the namespace `path`.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
@@ -385,7 +411,8 @@ pub(crate) async fn server_transport(socket: &Socket) -> String {
 /// One transport: handshake data (auth, query, header), events and acks both ways.
 async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transport) {
     let expected = transport.as_str();
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .transports([transport])
         .auth(json!({ "token": "abc" }))
         .query("k", "v")
@@ -472,7 +499,7 @@ async fn handshake_events_acks<R: ClientRuntime>(peer: Peer, transport: Transpor
 /// Polling, then an upgrade to WebSocket; an emit made before the first connect goes out once
 /// connected.
 async fn upgrade<R: ClientRuntime>(peer: Peer) {
-    let client = builder::<R>(peer.url("/")).build().unwrap();
+    let client = peer.client::<R>("/").build().unwrap();
     let mut engine = peer.client_events(&client);
     let socket = client.socket();
     let mut welcome = peer.events(&socket, "welcome");
@@ -497,7 +524,8 @@ async fn upgrade<R: ClientRuntime>(peer: Peer) {
 
 /// The main namespace and a custom one over one connection, each with its own auth.
 async fn namespaces<R: ClientRuntime>(peer: Peer) {
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .auth(json!({ "token": "main" }))
         .build()
         .unwrap();
@@ -532,7 +560,8 @@ async fn namespaces<R: ClientRuntime>(peer: Peer) {
 
 /// A middleware rejects with data: connect_error with message and data, and no reconnection.
 async fn rejection<R: ClientRuntime>(peer: Peer) {
-    let client = builder::<R>(peer.url("/private"))
+    let client = peer
+        .client::<R>("/private")
         .auth(json!({ "token": "bad" }))
         .build()
         .unwrap();
@@ -561,16 +590,14 @@ async fn rejection<R: ClientRuntime>(peer: Peer) {
     assert_no_reconnection(&mut engine, &mut lifecycle);
 
     // The waiting variant reports the same rejection.
-    let error = builder::<R>(peer.url("/private"))
-        .connect()
-        .await
-        .unwrap_err();
+    let error = peer.client::<R>("/private").connect().await.unwrap_err();
     assert!(matches!(error, ConnectError::Rejected { .. }), "{error:?}");
 }
 
 /// Binary arguments, nested, both ways.
 async fn binary<R: ClientRuntime>(peer: Peer, transport: Transport) {
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .transports([transport])
         .build()
         .unwrap();
@@ -612,7 +639,8 @@ async fn reconnection<R: ClientRuntime>(peer: Peer, transport: Transport) {
     let run = transport.as_str();
     let connects = Arc::new(AtomicU32::new(0));
     let counter = connects.clone();
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .transports([transport])
         .auth_with(move || json!({ "n": counter.fetch_add(1, Ordering::SeqCst) + 1 }))
         .build()
@@ -672,7 +700,8 @@ async fn reconnection<R: ClientRuntime>(peer: Peer, transport: Transport) {
 async fn burst<R: ClientRuntime>(peer: Peer, transport: Transport) {
     const COUNT: u32 = 3000;
     let run = format!("burst-{}", transport.as_str());
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .transports([transport])
         .build()
         .unwrap();
@@ -711,7 +740,7 @@ async fn burst<R: ClientRuntime>(peer: Peer, transport: Transport) {
 /// exactly the right ones, each once, in order. A marker everyone hears closes each step.
 async fn rooms<R: ClientRuntime>(peer: Peer) {
     let clients: Vec<Client<R>> = (0..3)
-        .map(|_| builder::<R>(peer.url("/")).build().unwrap())
+        .map(|_| peer.client::<R>("/").build().unwrap())
         .collect();
     let sockets: Vec<Socket> = clients.iter().map(Client::socket).collect();
     let mut news: Vec<Heard<Value>> = sockets
@@ -787,7 +816,8 @@ async fn rooms<R: ClientRuntime>(peer: Peer) {
 async fn payload_limit<R: ClientRuntime>(peer: Peer) {
     const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
     for transport in [Transport::WebSocket, Transport::Polling] {
-        let client = builder::<R>(peer.url("/"))
+        let client = peer
+            .client::<R>("/")
             .transports([transport])
             .build()
             .unwrap();
@@ -795,8 +825,7 @@ async fn payload_limit<R: ClientRuntime>(peer: Peer) {
         let mut lifecycle = peer.socket_events(&socket);
         client.connect().await.unwrap();
         if transport == Transport::WebSocket {
-            // `4` (message) `2` (event) `0` (the socket's first ack id) `["big","` data `"]`.
-            let overhead = r#"420["big",""]"#.len();
+            let overhead = big_event_overhead(peer.format);
             let at_limit = "x".repeat(MAX_HTTP_BUFFER_SIZE - overhead);
             let length = peer
                 .within(
@@ -833,9 +862,25 @@ async fn payload_limit<R: ClientRuntime>(peer: Peer) {
     }
 }
 
+/// The bytes of the WebSocket message carrying the socket's first acked `big` event, beyond its
+/// string argument (of 256 to 65 535 bytes).
+fn big_event_overhead(format: PacketFormat) -> usize {
+    if format.is_json() {
+        // `4` (message) `2` (event) `0` (the socket's first ack id) `["big","` data `"]`.
+        return r#"420["big",""]"#.len();
+    }
+    use socketio_server::socketio_proto::packet::{NamespaceName, Packet};
+    const DATA: usize = 1000;
+    let args = Payload::event("big", &("x".repeat(DATA),)).unwrap();
+    let packet = Packet::event(NamespaceName::main(), args, Some(0));
+    let wire = format.frame_packet(&packet).unwrap();
+    let bytes: usize = wire.messages().map(|message| message.len()).sum();
+    bytes - DATA
+}
+
 /// A server-side `socket.disconnect()`: no reconnection; connecting again works.
 async fn server_disconnect<R: ClientRuntime>(peer: Peer) {
-    let client = builder::<R>(peer.url("/")).build().unwrap();
+    let client = peer.client::<R>("/").build().unwrap();
     let mut engine = peer.client_events(&client);
     let socket = client.socket();
     let mut lifecycle = peer.socket_events(&socket);
@@ -877,7 +922,8 @@ async fn tls<R: ClientRuntime>(peer: Peer, certificates: &TestCertificates) {
     .with_no_client_auth();
     let config = Arc::new(config);
 
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .tls_config(config.clone())
         .build()
         .unwrap();
@@ -899,7 +945,8 @@ async fn tls<R: ClientRuntime>(peer: Peer, certificates: &TestCertificates) {
     client.close();
 
     // WebSocket only, over TLS.
-    let client = builder::<R>(peer.url("/"))
+    let client = peer
+        .client::<R>("/")
         .tls_config(config)
         .transports([Transport::WebSocket])
         .connect()
@@ -909,14 +956,11 @@ async fn tls<R: ClientRuntime>(peer: Peer, certificates: &TestCertificates) {
     client.close();
 
     // Certificate verification is on by default: the test CA is not among the default roots.
-    let refused = builder::<R>(peer.url("/")).connect().await.unwrap_err();
+    let refused = peer.client::<R>("/").connect().await.unwrap_err();
     assert_eq!(refused, ConnectError::Transport("transport error".into()));
 
     // The refusal keeps its cause: the application hears rustls's certificate error.
-    let client = builder::<R>(peer.url("/"))
-        .reconnection(false)
-        .build()
-        .unwrap();
+    let client = peer.client::<R>("/").reconnection(false).build().unwrap();
     let mut engine = peer.client_events(&client);
     let _ = client.connect().await;
     let ClientEvent::Error(error) = engine

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
+use socketio_client::PacketFormat;
 use socketio_client::{
     ClientBuilder, ClientEvent, ClientRuntime, ConnectError, DisconnectReason, ProtocolVersion,
     SocketEvent, Transport,
@@ -22,7 +23,7 @@ use crate::host::{Scenario, check_all};
 
 /// Runs every scenario on runtime `R` against `socket.io@2`, then checks the server's observations.
 pub async fn official_v2_server<R: ClientRuntime>() {
-    let server = JsServer::start("js-server-v2.mjs", R::runtime(), None).await;
+    let server = JsServer::start("js-server-v2.mjs", R::runtime(), None, PacketFormat::Json).await;
     let list = "our client (revision 3) vs the socket.io@2 server";
     run_all(list, &scenarios::<R>(), &server.peer()).await;
     let report = server.report().await;

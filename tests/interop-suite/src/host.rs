@@ -27,6 +27,7 @@ pub trait Host {
 }
 
 /// One scenario of a list: a name, and the assertions on its part of the script's report.
+#[derive(Clone, Copy)]
 pub struct Scenario {
     /// What the scenario covers.
     pub name: &'static str,
@@ -98,10 +99,23 @@ pub(crate) async fn run_list(
     engine: Engine,
     script: &str,
     limit: usize,
+    list: (&str, &[Scenario]),
+) {
+    run_list_with(host, engine, script, &[limit.to_string()], list).await;
+}
+
+/// [`run_list`] with the script's arguments after the port: `node <script> <port> <args...>`.
+pub(crate) async fn run_list_with(
+    host: &impl Host,
+    engine: Engine,
+    script: &str,
+    args: &[String],
     (list, scenarios): (&str, &[Scenario]),
 ) {
     let (addr, _serving) = serve(host, engine.clone()).await;
-    let report = run_node_script(script, &[addr.port().to_string(), limit.to_string()]).await;
+    let mut script_args = vec![addr.port().to_string()];
+    script_args.extend_from_slice(args);
+    let report = run_node_script(script, &script_args).await;
     check_all(list, scenarios, &report);
     let ended = eventually(&*host.runtime(), Duration::from_secs(5), || {
         engine.session_count() == 0

@@ -21,6 +21,9 @@
 //! - [`client::official_server_over_tls`]: the same over `https` / `wss`, with a throwaway CA
 //!   made by the `openssl` tool (installed with `apt-get` if missing).
 //!
+//! [`ours::our_server`] runs our client against our server (the conformance echo), in either
+//! parser.
+//!
 //! `tests/tokio.rs` and `tests/smol.rs` run every list, on tokio and on smol (the server lists also
 //! under a plain `async_executor::Executor`; the client's smol runtime is the global executor,
 //! under `smol::block_on`). The scripts' npm packages are installed with `npm ci` on first use.
@@ -32,6 +35,7 @@ pub mod eio3_client;
 pub mod engine_io;
 mod host;
 mod node;
+pub mod ours;
 pub mod socket_io;
 mod wait;
 

@@ -11,9 +11,9 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketio_runtime::Runtime;
-use socketio_server::{AckError, ConnectError, Room, SocketIo, SocketIoConfig};
+use socketio_server::{AckError, ConnectError, PacketFormat, Room, SocketIo, SocketIoConfig};
 
-use crate::host::{Host, Scenario, run_list};
+use crate::host::{Host, Scenario, run_list, run_list_with};
 
 /// The server's `maxHttpBufferSize`, which the script probes at and over.
 pub const MAX_HTTP_BUFFER_SIZE: usize = 20_000;
@@ -27,6 +27,28 @@ pub async fn official_client(host: &impl Host) {
     run_list(host, io.engine().clone(), "sio-client.mjs", limit, list).await;
     assert_eq!(io.of("/").socket_count(), 0, "sockets left in `/`");
 }
+
+/// [`official_client`] with `socket.io-msgpack-parser` on both sides, without the scenarios that
+/// write JSON packets by hand ([`JSON_ONLY`]).
+pub async fn official_client_with_msgpack(host: &impl Host) {
+    let config = config().with_parser(PacketFormat::msgpack());
+    let io = server_with(host.runtime(), config);
+    let scenarios: Vec<Scenario> = SCENARIOS
+        .iter()
+        .filter(|scenario| !JSON_ONLY.contains(&scenario.name))
+        .copied()
+        .collect();
+    let list = (
+        "socket.io-client with msgpack vs our server",
+        &scenarios[..],
+    );
+    let args = [MAX_HTTP_BUFFER_SIZE.to_string(), "msgpack".to_owned()];
+    run_list_with(host, io.engine().clone(), "sio-client.mjs", &args, list).await;
+    assert_eq!(io.of("/").socket_count(), 0, "sockets left in `/`");
+}
+
+/// The scenarios whose packets the script writes as JSON text itself.
+pub const JSON_ONLY: &[&str] = &["payload limits", "bad input"];
 
 /// The scenarios, each with the assertions on its part of the script's report.
 pub const SCENARIOS: &[Scenario] = &[

@@ -9,9 +9,10 @@ use std::thread;
 
 use async_executor::Executor;
 use socketio_interop_suite::{
-    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, socket_io,
+    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, ours, socket_io,
 };
 use socketio_smol::client::Smol as SmolClient;
+use socketio_smol::server::PacketFormat;
 use socketio_smol::{HttpServer, SmolRuntime};
 
 struct Smol(SmolRuntime);
@@ -63,6 +64,13 @@ fn official_socket_io_client_against_our_server_on_smol_block_on() {
 }
 
 #[test]
+fn official_socket_io_client_with_msgpack_against_our_server_on_smol_block_on() {
+    smol::block_on(socket_io::official_client_with_msgpack(&Smol(
+        SmolRuntime::global(),
+    )));
+}
+
+#[test]
 fn official_engine_io_client_against_our_server_on_a_plain_executor() {
     on_plain_executor(|runtime| async move { engine_io::official_client(&Smol(runtime)).await });
 }
@@ -85,6 +93,23 @@ fn socket_io_client_v2_against_our_server_with_eio3_on_a_plain_executor() {
 #[test]
 fn our_client_against_the_official_server_on_smol_block_on() {
     smol::block_on(client::official_server::<SmolClient>());
+}
+
+#[test]
+fn our_client_with_msgpack_against_the_official_server_on_smol_block_on() {
+    smol::block_on(client::official_server_with::<SmolClient>(
+        PacketFormat::msgpack(),
+    ));
+}
+
+/// Both on smol, no tokio runtime anywhere (the server on the global executor too).
+#[test]
+fn our_client_against_our_server_in_each_parser_on_smol_block_on() {
+    smol::block_on(async {
+        for parser in [PacketFormat::Json, PacketFormat::msgpack()] {
+            ours::our_server::<SmolClient>(&Smol(SmolRuntime::global()), parser).await;
+        }
+    });
 }
 
 #[test]

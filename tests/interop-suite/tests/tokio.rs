@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use socketio_interop_suite::{
-    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, socket_io,
+    BoxFuture, Engine, Host, Runtime, client, eio3, eio3_client, engine_io, ours, socket_io,
 };
 use socketio_tokio::client::Tokio as TokioClient;
+use socketio_tokio::server::PacketFormat;
 use socketio_tokio::{HttpServer, TokioRuntime};
 
 struct Tokio;
@@ -41,6 +42,11 @@ async fn official_socket_io_client_against_our_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_socket_io_client_with_msgpack_against_our_server() {
+    socket_io::official_client_with_msgpack(&Tokio).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn socket_io_client_v2_against_our_server_with_eio3() {
     eio3::official_v2_client(&Tokio).await;
 }
@@ -48,6 +54,18 @@ async fn socket_io_client_v2_against_our_server_with_eio3() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_client_against_the_official_server() {
     client::official_server::<TokioClient>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_with_msgpack_against_the_official_server() {
+    client::official_server_with::<TokioClient>(PacketFormat::msgpack()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_our_server_in_each_parser() {
+    for parser in [PacketFormat::Json, PacketFormat::msgpack()] {
+        ours::our_server::<TokioClient>(&Tokio, parser).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,10 @@
 //! when a handler asks. notepack (the reference's MessagePack library) writes `undefined` as
 //! `d4 00 00` and Node's `ArrayBuffer`s and typed arrays as ext type 0: those read as nil and bytes.
 
+mod bridge;
 mod walk;
+
+pub(crate) use bridge::{from_encoded, from_packet, to_packet};
 
 use alloc::borrow::Cow;
 #[cfg(test)]
