@@ -135,6 +135,16 @@ table("Echo (acked events, open loop)",
     ["lost", (r) => r.lost, 0],
     ["disconnects", (r) => r.disconnects, 0],
   ]);
+table("Echo with the msgpack parser",
+  "The echo above with `socket.io-msgpack-parser` packets on both sides (`PARSER=msgpack` servers, " +
+  "`loadgen --parser msgpack`); socketioxide with its msgpack parser.", "echo_msgpack", [
+    ["acks/s", (r) => r.acks_per_s],
+    ["acks / server CPU-s", (r) => r.acks_per_server_cpu_s, undefined, true],
+    ["p50 ms", (r) => r.p50_ms, 3],
+    ["p99 ms", (r) => r.p99_ms, 3, true],
+    ["lost", (r) => r.lost, 0],
+    ["disconnects", (r) => r.disconnects, 0],
+  ]);
 table("Echo, closed loop (throughput)",
   `${echoClients} clients, 1 event in flight each, ${maxS} s.`, "echo_max", [
     ["acks/s", (r) => r.acks_per_s, undefined, true],

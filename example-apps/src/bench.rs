@@ -5,11 +5,17 @@ use std::sync::Arc;
 
 use crate::EventArgs;
 use socketio_runtime::Runtime;
-use socketio_server::SocketIo;
+use socketio_server::{PacketFormat, SocketIo, SocketIoConfig};
 
 /// A Socket.IO server on `/socket.io/` with the reference's defaults and [`install`]'s handlers.
 pub fn socket_io(runtime: Arc<dyn Runtime>) -> SocketIo {
-    let io = SocketIo::builder(runtime).build();
+    socket_io_with(runtime, PacketFormat::Json)
+}
+
+/// [`socket_io`] whose clients speak `parser`.
+pub fn socket_io_with(runtime: Arc<dyn Runtime>, parser: PacketFormat) -> SocketIo {
+    let config = SocketIoConfig::default().with_parser(parser);
+    let io = SocketIo::builder(runtime).config(config).build();
     install(&io);
     io
 }

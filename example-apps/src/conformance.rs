@@ -48,20 +48,7 @@ impl Options {
     /// `false`: off), `PARSER` set to `json` (or unset, or empty) or `msgpack`; anything else is an
     /// error.
     pub fn from_env() -> io::Result<Options> {
-        let parser = match std::env::var("PARSER") {
-            Err(std::env::VarError::NotPresent) => PacketFormat::Json,
-            Ok(value) => match value.as_str() {
-                "" | "json" => PacketFormat::Json,
-                "msgpack" => PacketFormat::msgpack(),
-                _ => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("PARSER={value:?}: expected json or msgpack"),
-                    ));
-                }
-            },
-            Err(error) => return Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
-        };
+        let parser = crate::parser_from_env()?;
         let allow_eio3 = match std::env::var("ALLOW_EIO3") {
             Err(std::env::VarError::NotPresent) => false,
             Ok(value) => match value.as_str() {

@@ -15,6 +15,7 @@ use std::io;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 use socketio_proto::packet::Payload;
+use socketio_server::PacketFormat;
 
 /// The port from the `PORT` environment variable, `default` if it is not set.
 pub fn port_from_env(default: u16) -> io::Result<u16> {
@@ -26,6 +27,22 @@ pub fn port_from_env(default: u16) -> io::Result<u16> {
             )
         }),
         Err(std::env::VarError::NotPresent) => Ok(default),
+        Err(error) => Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
+    }
+}
+
+/// The parser from the `PARSER` environment variable: `json` (or unset, or empty) or `msgpack`.
+pub fn parser_from_env() -> io::Result<PacketFormat> {
+    match std::env::var("PARSER") {
+        Err(std::env::VarError::NotPresent) => Ok(PacketFormat::Json),
+        Ok(value) => match value.as_str() {
+            "" | "json" => Ok(PacketFormat::Json),
+            "msgpack" => Ok(PacketFormat::msgpack()),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("PARSER={value:?}: expected json or msgpack"),
+            )),
+        },
         Err(error) => Err(io::Error::new(io::ErrorKind::InvalidInput, error)),
     }
 }

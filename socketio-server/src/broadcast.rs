@@ -7,7 +7,6 @@ use std::sync::Arc;
 use engineio_proto::Message;
 use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, Rooms, SocketId};
-use socketio_proto::packet::Encoded;
 use socketio_proto::parser::WirePacket;
 use socketio_proto::server::is_reserved_event;
 
@@ -76,8 +75,7 @@ impl BroadcastOperator {
         if is_reserved_event(event) {
             return Err(EmitError::ReservedEventName(event.to_owned()));
         }
-        let encoded = Encoded::event(self.namespace.proto_name(), event, args, None)?;
-        let wire = self.namespace.format().frame(encoded)?;
+        let wire = self.namespace.encode_event(event, args)?;
         let volatile = self.opts.flags.volatile;
         let (recipients, excluded) = self.recipients();
         for recipient in recipients.iter() {

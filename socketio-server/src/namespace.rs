@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use socketio_proto::adapter::{BroadcastOptions, Room, RoomEvent, Rooms, SocketId};
 use socketio_proto::packet;
-use socketio_proto::parser::PacketFormat;
+use socketio_proto::packet::Encoded;
+use socketio_proto::parser::{PacketFormat, WirePacket};
 
 use super::broadcast::{BroadcastOperator, Excluded, Snapshot, Snapshots};
 use super::error::{ConnectError, EmitError};
@@ -163,9 +164,18 @@ impl Namespace {
         }))
     }
 
-    /// The parser its clients speak.
-    pub(crate) fn format(&self) -> PacketFormat {
-        self.0.format
+    /// `event` with `args`, written once in the parser its clients speak.
+    pub(crate) fn encode_event<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<WirePacket, EmitError> {
+        let name = self.proto_name();
+        if self.0.format.is_json() {
+            // The JSON encoder's own error says what could not be serialized.
+            return Ok(WirePacket::Json(Encoded::event(name, event, args, None)?));
+        }
+        Ok(self.0.format.encode_event(name, event, args, None)?)
     }
 
     /// The name (`/`, `/chat`...).

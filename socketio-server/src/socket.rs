@@ -7,7 +7,7 @@ use engineio_proto::Transport;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socketio_proto::adapter::{BroadcastOptions, Room, SocketId};
-use socketio_proto::packet::{Encoded, Payload};
+use socketio_proto::packet::Payload;
 use socketio_proto::parser::WirePacket;
 use socketio_proto::server::{DisconnectReason, is_reserved_event};
 
@@ -301,8 +301,7 @@ impl Socket {
         if !self.connected() {
             return Err(EmitError::NotConnected);
         }
-        let encoded = Encoded::event(self.0.namespace.proto_name(), event, args, None)?;
-        Ok(self.0.namespace.format().frame(encoded)?)
+        self.0.namespace.encode_event(event, args)
     }
 
     fn notify_outgoing_payload(&self, event: &str, payload: &Payload) {

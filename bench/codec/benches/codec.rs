@@ -12,44 +12,14 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
+use codec_bench::{File, Message, message};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use engineio_proto::Utf8Bytes;
 use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
 use socketio_proto::packet::{Decoder, Encoded, NamespaceName, PacketKind};
 use socketioxide_core::Str;
 use socketioxide_core::parser::{Parse, ParseConfig, ParseError, ParserState};
 use socketioxide_parser_common::CommonParser;
-
-#[derive(Clone, Serialize, Deserialize)]
-struct Message {
-    id: u64,
-    room: String,
-    user: String,
-    text: String,
-    tags: Vec<String>,
-    score: f64,
-    edited: bool,
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-struct File {
-    name: String,
-    mime: String,
-    data: Bytes,
-}
-
-fn message(id: u64, text_len: usize) -> Message {
-    Message {
-        id,
-        room: "general".into(),
-        user: format!("user-{id}"),
-        text: "lorem ipsum \"dolor\" sit amet, ".repeat(text_len / 30 + 1)[..text_len].to_owned(),
-        tags: vec!["a".into(), "bb".into(), "ccc".into()],
-        score: 0.5 + id as f64,
-        edited: id % 2 == 0,
-    }
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {

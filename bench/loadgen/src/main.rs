@@ -6,6 +6,7 @@
 //! loadgen idle      --clients N [--hold S] [--ready-file F]
 //! loadgen connect   --clients N [--concurrency C]
 //! loadgen echo      --clients N --rate R --duration S --bytes B   (rate 0: closed loop, --window W)
+//!                   [--parser msgpack]   (socket.io-msgpack-parser packets; JSON by default)
 //! loadgen broadcast --clients N --messages M --bytes B
 //! common: --port P (or $PORT) --pid SERVER_PID --threads T --src-ips K --connect-concurrency C
 //! ```
@@ -77,6 +78,55 @@ struct Target {
     port: u16,
     src_ips: usize,
     config: WebSocketConfig,
+    /// The Socket.IO packets of `connect` and `echo`; the other scenarios speak JSON.
+    parser: Parser,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Parser {
+    Json,
+    /// One MessagePack binary message per packet, `{type, data, nsp, id}`.
+    Msgpack,
+}
+
+// ---------------------------------------------------------------------------------------------
+// msgpack packets (written and read by rmp, as socket.io-msgpack-parser lays them out)
+
+/// `{"type":t,"data":[..strings],"nsp":"/","id":id}`, `data` and `id` left out when absent.
+fn msgpack_packet(packet_type: u8, data: &[&str], id: Option<u64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + data.iter().map(|s| s.len() + 5).sum::<usize>());
+    let fields = 2 + u32::from(!data.is_empty()) + u32::from(id.is_some());
+    // Writing to a Vec cannot fail.
+    let _ = rmp::encode::write_map_len(&mut out, fields);
+    let _ = rmp::encode::write_str(&mut out, "type");
+    let _ = rmp::encode::write_uint(&mut out, packet_type.into());
+    if !data.is_empty() {
+        let _ = rmp::encode::write_str(&mut out, "data");
+        let _ = rmp::encode::write_array_len(&mut out, data.len() as u32);
+        for item in data {
+            let _ = rmp::encode::write_str(&mut out, item);
+        }
+    }
+    let _ = rmp::encode::write_str(&mut out, "nsp");
+    let _ = rmp::encode::write_str(&mut out, "/");
+    if let Some(id) = id {
+        let _ = rmp::encode::write_str(&mut out, "id");
+        let _ = rmp::encode::write_uint(&mut out, id);
+    }
+    out
+}
+
+/// What the load generator reads of a msgpack packet: its type and id (`data` skipped).
+#[derive(serde::Deserialize)]
+struct MsgpackHead {
+    #[serde(rename = "type")]
+    packet_type: u8,
+    #[serde(default)]
+    id: Option<u64>,
+}
+
+fn msgpack_head(bytes: &[u8]) -> Option<MsgpackHead> {
+    rmp_serde::from_slice(bytes).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,10 +227,23 @@ async fn connect_inner(target: &Target, index: usize) -> Result<Ws, BoxError> {
             None => return Err(io_error("closed before OPEN")),
         }
     }
-    ws.send(Message::text("40")).await?;
     // Socket.IO CONNECT to "/"
+    match target.parser {
+        Parser::Json => ws.send(Message::text("40")).await?,
+        Parser::Msgpack => {
+            ws.send(Message::binary(msgpack_packet(0, &[], None)))
+                .await?
+        }
+    }
     loop {
         match ws.next().await {
+            Some(Ok(Message::Binary(b))) if target.parser == Parser::Msgpack => {
+                match msgpack_head(&b).map(|head| head.packet_type) {
+                    Some(0) => return Ok(ws),
+                    Some(4) => return Err(io_error("connect error")),
+                    _ => {}
+                }
+            }
             Some(Ok(Message::Text(t))) => {
                 let b = t.as_bytes();
                 if b == b"2" {
@@ -473,7 +536,8 @@ async fn echo(opts: &Opts, target: Target, pid: Option<String>) -> String {
                     return None;
                 }
             };
-            Some(echo_client(ws, i, n, rate, window, duration, start, &pad).await)
+            let parser = target.parser;
+            Some(echo_client(ws, i, n, rate, window, duration, start, &pad, parser).await)
         }));
     }
     wait_connected(&connected, n).await;
@@ -530,7 +594,10 @@ async fn echo(opts: &Opts, target: Target, pid: Option<String>) -> String {
     )
 }
 
-fn echo_frame(id: u64, pad: &str) -> Message {
+fn echo_frame(id: u64, pad: &str, parser: Parser) -> Message {
+    if parser == Parser::Msgpack {
+        return Message::binary(msgpack_packet(2, &["echo", pad], Some(id)));
+    }
     let mut s = String::with_capacity(pad.len() + 24);
     let _ = write!(s, "42{id}[\"echo\",\"{pad}\"]");
     Message::text(s)
@@ -546,6 +613,7 @@ async fn echo_client(
     duration: f64,
     start: Instant,
     pad: &str,
+    parser: Parser,
 ) -> EchoStats {
     let end = start + Duration::from_secs_f64(duration);
     let drain_end = end + Duration::from_secs(3);
@@ -570,7 +638,7 @@ async fn echo_client(
     if !open_loop {
         for _ in 0..window {
             pending.insert(next_id, Instant::now());
-            if ws.feed(echo_frame(next_id, pad)).await.is_err() {
+            if ws.feed(echo_frame(next_id, pad, parser)).await.is_err() {
                 stats.disconnected = true;
                 return stats;
             }
@@ -591,33 +659,34 @@ async fn echo_client(
         }
         tokio::select! {
             biased;
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Text(t))) => {
-                    let b = t.as_bytes();
-                    if b == b"2" {
+            msg = ws.next() => {
+                let acked = match msg {
+                    Some(Ok(Message::Text(t))) if t.as_bytes() == b"2" => {
                         if ws.send(Message::text("3")).await.is_err() { stats.disconnected = true; break; }
-                    } else if b.starts_with(b"43") {
-                        if let Some(id) = leading_number(&b[2..]) {
-                            if let Some(sent_at) = pending.remove(&id) {
-                                let now = Instant::now();
-                                stats.acked += 1;
-                                stats.rtts_us.push(now.duration_since(sent_at).as_micros().min(u32::MAX as u128) as u32);
-                                if !open_loop && now < end {
-                                    pending.insert(next_id, now);
-                                    if ws.send(echo_frame(next_id, pad)).await.is_err() { stats.disconnected = true; break; }
-                                    next_id += 1;
-                                    stats.sent += 1;
-                                }
-                            }
-                        }
+                        None
+                    }
+                    Some(Ok(Message::Text(t))) => t.as_bytes().strip_prefix(b"43").and_then(leading_number),
+                    Some(Ok(Message::Binary(b))) => msgpack_head(&b)
+                        .filter(|head| head.packet_type == 3)
+                        .and_then(|head| head.id),
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => { stats.disconnected = true; break; }
+                    Some(Ok(_)) => None,
+                };
+                if let Some(sent_at) = acked.and_then(|id| pending.remove(&id)) {
+                    let now = Instant::now();
+                    stats.acked += 1;
+                    stats.rtts_us.push(now.duration_since(sent_at).as_micros().min(u32::MAX as u128) as u32);
+                    if !open_loop && now < end {
+                        pending.insert(next_id, now);
+                        if ws.send(echo_frame(next_id, pad, parser)).await.is_err() { stats.disconnected = true; break; }
+                        next_id += 1;
+                        stats.sent += 1;
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => { stats.disconnected = true; break; }
-                Some(Ok(_)) => {}
-            },
+            }
             _ = ticker.tick(), if open_loop && sending => {
                 pending.insert(next_id, Instant::now());
-                if ws.send(echo_frame(next_id, pad)).await.is_err() { stats.disconnected = true; break; }
+                if ws.send(echo_frame(next_id, pad, parser)).await.is_err() { stats.disconnected = true; break; }
                 next_id += 1;
                 stats.sent += 1;
             }
@@ -833,7 +902,16 @@ fn main() {
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     );
     let read_buf: usize = opts.get("read-buf", 8 * 1024);
+    let parser = match opts.flags.get("parser").map(String::as_str) {
+        None | Some("json") => Parser::Json,
+        Some("msgpack") => Parser::Msgpack,
+        Some(other) => {
+            eprintln!("--parser {other}: expected json or msgpack");
+            std::process::exit(2);
+        }
+    };
     let target = Target {
+        parser,
         port,
         src_ips: opts.get("src-ips", 16usize).clamp(1, 250),
         config: WebSocketConfig::default()

@@ -10,7 +10,9 @@ use core::fmt;
 use bytes::Bytes;
 use engineio_proto::Message;
 
-use crate::packet::{Decoder, DecoderConfig, Encoded, Packet, ParseError};
+use serde::Serialize;
+
+use crate::packet::{Decoder, DecoderConfig, Encoded, NamespaceName, Packet, ParseError};
 #[cfg(feature = "msgpack")]
 use crate::parser::{MsgpackConfig, MsgpackDecoder, MsgpackError, PacketDecoder, Parser};
 
@@ -47,6 +49,33 @@ impl PacketFormat {
             PacketFormat::Msgpack(_) => crate::parser::msgpack::from_encoded(&encoded)
                 .map(WirePacket::Single)
                 .map_err(|error| FrameError(alloc::format!("{error}"))),
+        }
+    }
+
+    /// An event straight from serializable arguments (spread as for
+    /// [`Payload::new`](crate::packet::Payload::new)) in this format: for msgpack without going
+    /// through JSON, byte values as `bin`. What an emit or a broadcast sends.
+    pub fn encode_event<T: Serialize + ?Sized>(
+        &self,
+        namespace: &NamespaceName,
+        name: &str,
+        args: &T,
+        ack: Option<u64>,
+    ) -> Result<WirePacket, FrameError> {
+        match self {
+            PacketFormat::Json => Encoded::event(namespace, name, args, ack)
+                .map(WirePacket::Json)
+                .map_err(|error| FrameError(alloc::format!("{error}"))),
+            #[cfg(feature = "msgpack")]
+            PacketFormat::Msgpack(config) => Parser::encode_event(
+                &crate::parser::MsgpackParser::new(*config),
+                namespace,
+                name,
+                args,
+                ack,
+            )
+            .map(|encoded| WirePacket::Single(encoded.bytes().clone()))
+            .map_err(|error| FrameError(alloc::format!("{error}"))),
         }
     }
 

@@ -1,11 +1,11 @@
 //! The bench contract on socketioxide (crates.io, default configuration) mounted in axum.
 //!
-//! Port from `PORT`; event `echo` acks its arguments; event `broadcast` re-emits its arguments as
-//! `bcast` to every socket of `/`.
+//! Port from `PORT`; `PARSER=msgpack` for socketioxide's msgpack parser; event `echo` acks its
+//! arguments; event `broadcast` re-emits its arguments as `bcast` to every socket of `/`.
 
 use axum::serve::ListenerExt;
-use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
+use socketioxide::{ParserConfig, SocketIo};
 
 fn main() {
     let port: u16 = std::env::var("PORT")
@@ -17,7 +17,13 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let (layer, io) = SocketIo::new_layer();
+        let (layer, io) = match std::env::var("PARSER").as_deref() {
+            Ok("msgpack") => SocketIo::builder()
+                .with_parser(ParserConfig::msgpack())
+                .build_layer(),
+            Ok("") | Ok("json") | Err(_) => SocketIo::new_layer(),
+            Ok(other) => panic!("PARSER={other:?}: expected json or msgpack"),
+        };
         io.ns("/", async |socket: SocketRef| {
             socket.on(
                 "echo",
