@@ -257,7 +257,7 @@ impl<C> SessionHandle<C> {
 
     /// Hands `command` to the session's handler ([`SessionHandler::on_command`]).
     pub fn try_command(&self, command: C) -> Result<(), HandleError> {
-        self.push(Outgoing::Command(command))
+        self.push(Outgoing::Command(Box::new(command)))
     }
 
     /// Asks the session to close after what is queued.

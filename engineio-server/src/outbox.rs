@@ -23,8 +23,10 @@ pub(crate) enum Outgoing<C> {
     /// The messages of one packet, which the session sends together or drops together if the
     /// client is not ready for them.
     Volatile(Vec<Message>),
-    /// An application command for the session's handler.
-    Command(C),
+    /// An application command for the session's handler, boxed: commands are far larger than
+    /// messages, and every queued item is as large as the largest variant (a broadcast queues
+    /// one message item per recipient).
+    Command(Box<C>),
     /// Close the session.
     Close,
 }

@@ -398,7 +398,7 @@ impl<H: SessionHandler> SessionTask<H> {
                     }
                 }
                 Outgoing::Command(command) => {
-                    handler.on_command(&mut self.context(now), command);
+                    handler.on_command(&mut self.context(now), *command);
                     self.deliver_unless_websocket(now, handler);
                 }
                 Outgoing::Close => self.session.close(now),
