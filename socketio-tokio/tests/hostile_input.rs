@@ -136,14 +136,20 @@ impl Running {
         Conn::connect(self.addr).await
     }
 
-    /// A Socket.IO client over WebSocket, connected to the main namespace.
-    async fn socket_io_client(&self) -> Conn {
+    /// An Engine.IO session over WebSocket on `/socket.io/`, past its `open` packet.
+    async fn websocket_session(&self) -> Conn {
         let mut conn = self.connect().await;
         conn.send(&ws_request("/socket.io/?EIO=4&transport=websocket", &[]))
             .await;
         assert_eq!(conn.response().await.status, 101);
         let open = conn.message().await;
         assert!(open.starts_with("0{"), "{open}");
+        conn
+    }
+
+    /// A Socket.IO client over WebSocket, connected to the main namespace.
+    async fn socket_io_client(&self) -> Conn {
+        let mut conn = self.websocket_session().await;
         conn.send_text("40").await;
         let connected = conn.message().await;
         assert!(connected.starts_with("40{\"sid\":"), "{connected}");
@@ -1673,12 +1679,7 @@ const MSGPACK_ECHO_ACK: &[u8] = b"\x84\xa4type\x03\xa4data\x91\xa1x\xa3nsp\xa1/\
 impl Running {
     /// A `socket.io-msgpack-parser` client over WebSocket, connected to the main namespace.
     async fn msgpack_client(&self) -> Conn {
-        let mut conn = self.connect().await;
-        conn.send(&ws_request("/socket.io/?EIO=4&transport=websocket", &[]))
-            .await;
-        assert_eq!(conn.response().await.status, 101);
-        let open = conn.message().await;
-        assert!(open.starts_with("0{"), "{open}");
+        let mut conn = self.websocket_session().await;
         conn.send(&frame(true, 0, BINARY, MSGPACK_CONNECT, true))
             .await;
         let (opcode, connected) = conn.frame().await.expect("no CONNECT answer");
